@@ -1,0 +1,137 @@
+"""The store's tables, as SQLAlchemy Core metadata.
+
+The migrations in ``migrations/versions`` create exactly these tables; a test
+checks that the two never drift apart. Every datetime column holds UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    PostgreSQL keeps the offset (``timestamptz``); SQLite keeps none, so values
+    are converted to UTC before writing and marked UTC again on reading.
+    Naive values are taken as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Convert to UTC (and drop the offset on SQLite, which cannot keep it)."""
+        if value is None:
+            return None
+        aware = to_utc(value)
+        return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Return a timezone-aware UTC datetime."""
+        return None if value is None else to_utc(value)
+
+
+def to_utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC datetime; a naive value is taken as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("analyzer", String(), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("params", JSON, nullable=False),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", String(), primary_key=True),
+    Column("analyzer", String(), nullable=False),
+    Column("check", String(), nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("scope_key", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("why", Text, nullable=False),
+    Column("remediation", Text, nullable=False),
+    Column("references", JSON, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Index("ix_findings_analyzer_scope_status", "analyzer", "scope_key", "status"),
+)
+
+finding_history = Table(
+    "finding_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("finding_id", String(), ForeignKey("findings.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("old_status", String(16), nullable=True),
+    Column("new_status", String(16), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=True),
+    Column("by", String(), nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_finding_history_finding_id", "finding_id"),
+)
+
+scope_state = Table(
+    "scope_state",
+    metadata,
+    Column("analyzer", String(), primary_key=True),
+    Column("scope_key", Text, primary_key=True),
+    Column("scope", Text, nullable=False),
+    Column("last_run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("last_done_at", UTCDateTime, nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("errors", JSON, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(), primary_key=True),
+    Column("time", UTCDateTime, nullable=False),
+    Column("kind", String(), nullable=False),
+    Column("source", String(), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("targets", JSON, nullable=False),
+    Column("indicators", JSON, nullable=False),
+    Index("ix_events_time", "time"),
+    Index("ix_events_kind_time", "kind", "time"),
+)
+
+
+def scope_key(scope: str) -> str:
+    """How scopes are compared: case-insensitively, like :func:`finding_id`."""
+    return scope.lower()

@@ -1,0 +1,663 @@
+"""The store: every analyzer's findings and events, with their history.
+
+One :class:`Store` wraps one database (a SQLite file by default, PostgreSQL by
+URL). Opening it migrates the schema. Writes happen in one transaction per
+call; SQLite writers take the write lock up front (``BEGIN IMMEDIATE``) and
+PostgreSQL writers of the same scope serialise on an advisory lock, so several
+processes can record at the same time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+from alembic.util.exc import CommandError
+from sqlalchemy import case, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.sql.expression import Select
+
+from rempart.errors import StoreError
+from rempart.model.findings import (
+    Event,
+    Finding,
+    ScopeOutcome,
+    Severity,
+    Status,
+    event_id,
+    utcnow,
+)
+from rempart.store import schema as t
+from rempart.store.engine import SQLITE_BEGIN, create_store_engine
+from rempart.store.migrate import upgrade
+from rempart.store.urls import redact, resolve_db_url
+
+logger = logging.getLogger(__name__)
+
+RUN_STATUSES = frozenset({"running", "done", "interrupted", "failed"})
+"""What ``runs.status`` may hold."""
+
+NEW_EVENT_MIN_SEVERITY = Severity.MEDIUM
+"""New findings at least this severe also go on the timeline as events."""
+
+_REFRESHED = (
+    "scope",
+    "last_seen",
+    "severity",
+    "title",
+    "evidence",
+    "why",
+    "remediation",
+    "references",
+)
+"""Columns a finding seen again takes from the new run (``first_seen`` is kept)."""
+
+_SEVERITY_RANK = case({s.value: s.rank for s in Severity}, value=t.findings.c.severity, else_=-1)
+
+
+@dataclass(frozen=True)
+class ScopeChange:
+    """What recording one scope changed.
+
+    Findings seen again while ``accepted`` are in none of the four tuples.
+    """
+
+    new: tuple[Finding, ...] = ()
+    """Seen for the first time."""
+    reopened: tuple[Finding, ...] = ()
+    """Were fixed, seen again: open again."""
+    still_open: tuple[Finding, ...] = ()
+    """Were open, still there."""
+    fixed: tuple[Finding, ...] = ()
+    """Were open, absent from a complete outcome."""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One status change of a finding (history is never deleted)."""
+
+    finding_id: str
+    at: datetime
+    """When (UTC)."""
+    old_status: Status | None
+    """None when the finding was first seen."""
+    new_status: Status
+    run_id: int | None
+    """The run that caused it; None for a person's decision."""
+    by: str
+    """Who: the analyzer for automatic changes, a person otherwise."""
+    reason: str
+    """Why, one line."""
+
+
+class Store:
+    """Findings, events, runs and history in one database.
+
+    Use :meth:`open`, not the constructor; close it (or use ``with``).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.url = engine.url.render_as_string(hide_password=True)
+        """The database URL, password hidden."""
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @classmethod
+    def open(cls, db: str | None = None) -> Store:
+        """Open (creating and migrating as needed) the store ``db`` points at.
+
+        ``db`` is a ``--db`` value (see :func:`resolve_db_url`). Any failure
+        becomes a one-line :class:`StoreError` naming the store.
+        """
+        url = resolve_db_url(db)
+        shown = redact(url)
+        try:
+            engine = create_store_engine(url)
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StoreError(f"cannot open store {shown}: {_reason(exc)}") from exc
+        driver_error = engine.dialect.loaded_dbapi.Error
+        try:
+            upgrade(engine)
+        except (StoreError, SQLAlchemyError, CommandError, OSError, driver_error) as exc:
+            engine.dispose()
+            raise StoreError(f"cannot open store {shown}: {_reason(exc)}") from exc
+        logger.debug("store open: %s", shown)
+        return cls(engine)
+
+    def close(self) -> None:
+        """Close every connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    # -- runs --------------------------------------------------------------
+
+    def start_run(self, analyzer: str, params: Mapping[str, object]) -> int:
+        """Record that ``analyzer`` starts a run with ``params``; return its id."""
+        values = {
+            "analyzer": analyzer,
+            "started_at": utcnow(),
+            "status": "running",
+            "params": dict(params),
+        }
+        with self._write() as conn:
+            result = conn.execute(insert(t.runs).values(values).returning(t.runs.c.id))
+            return int(result.scalar_one())
+
+    def finish_run(self, run_id: int, status: str) -> None:
+        """Mark run ``run_id`` finished with ``status`` (done, interrupted, failed)."""
+        if status not in RUN_STATUSES:
+            raise ValueError(f"run status {status!r} is not one of {sorted(RUN_STATUSES)}")
+        stmt = (
+            update(t.runs).where(t.runs.c.id == run_id).values(status=status, finished_at=utcnow())
+        )
+        with self._write() as conn:
+            if conn.execute(stmt).rowcount == 0:
+                raise StoreError(f"no run with id {run_id} in store {self.url}")
+
+    # -- findings ------------------------------------------------------------
+
+    def record_scope(
+        self,
+        run_id: int,
+        analyzer: str,
+        outcome: ScopeOutcome,
+        now: datetime | None = None,
+    ) -> ScopeChange:
+        """Record what one run saw on one scope, in one transaction.
+
+        Upserts every finding of the outcome (a fixed one seen again reopens,
+        an accepted one stays accepted). Only a complete outcome marks the
+        scope's open findings that it no longer contains as fixed. Status
+        changes go to the history, new (≥ medium) and fixed findings become
+        events, and the scope's state is kept for resuming.
+        """
+        at = _utc(now)
+        key = t.scope_key(outcome.scope)
+        seen = _dedupe(analyzer, key, outcome.findings)
+        with self._write() as conn:
+            self._lock_scope(conn, analyzer, key)
+            before = _scope_findings(conn, analyzer, key, seen)
+            change = _classify(seen.values(), before, at)
+            self._upsert_findings(conn, seen.values(), at)
+            if outcome.complete:
+                change = replace(change, fixed=_mark_fixed(conn, before, seen))
+            _add_history(conn, _history_rows(change, run_id, analyzer, at))
+            self._add_events(conn, _change_events(change, analyzer, at))
+            self._save_scope_state(conn, run_id, analyzer, outcome, at)
+        logger.debug(
+            "%s %s: %d new, %d reopened, %d still open, %d fixed",
+            analyzer,
+            outcome.scope,
+            len(change.new),
+            len(change.reopened),
+            len(change.still_open),
+            len(change.fixed),
+        )
+        return change
+
+    def fresh_scopes(
+        self,
+        analyzer: str,
+        scopes: Iterable[str],
+        max_age: timedelta,
+        now: datetime | None = None,
+    ) -> set[str]:
+        """The scopes whose latest record is complete and younger than ``max_age``.
+
+        A resumed run skips them. A scope whose latest record is incomplete is
+        never fresh, even if an older complete record exists.
+        """
+        wanted: dict[str, list[str]] = {}
+        for scope in scopes:
+            wanted.setdefault(t.scope_key(scope), []).append(scope)
+        if not wanted:
+            return set()
+        c = t.scope_state.c
+        stmt = select(c.scope_key).where(
+            c.analyzer == analyzer,
+            c.scope_key.in_(list(wanted)),
+            c.complete.is_(True),
+            c.last_done_at > _utc(now) - max_age,
+        )
+        with self._read() as conn:
+            keys = conn.execute(stmt).scalars().all()
+        return {scope for k in keys for scope in wanted[k]}
+
+    def findings(
+        self,
+        *,
+        analyzer: str | None = None,
+        scope: str | None = None,
+        scopes: Iterable[str] | None = None,
+        status: Status | None = None,
+        min_severity: Severity | None = None,
+    ) -> list[Finding]:
+        """Stored findings matching every filter given, most severe first.
+
+        Then ordered by scope, check and target. Scopes match case-insensitively.
+        """
+        stmt = _findings_query(analyzer, scope, scopes, status, min_severity)
+        with self._read() as conn:
+            return [_finding(row) for row in conn.execute(stmt).mappings()]
+
+    def set_status(
+        self,
+        finding_id: str,
+        status: Status,
+        *,
+        by: str,
+        reason: str,
+        now: datetime | None = None,
+    ) -> Finding:
+        """A person's decision on a finding (accept, reopen…), kept in the history.
+
+        The decision is recorded even when the status does not change (a new
+        reason is still worth keeping). Unknown id → :class:`StoreError`.
+        """
+        at = _utc(now)
+        new = Status(status)
+        with self._write() as conn:
+            row = (
+                conn.execute(
+                    select(t.findings).where(t.findings.c.id == finding_id).with_for_update()
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise StoreError(f"no finding with id {finding_id!r} in store {self.url}")
+            old = _finding(row)
+            conn.execute(
+                update(t.findings).where(t.findings.c.id == finding_id).values(status=new.value)
+            )
+            entry = _history_row(finding_id, at, old.status, new, None, by, reason)
+            _add_history(conn, [entry])
+        logger.info("finding %s: %s → %s by %s", finding_id, old.status.value, new.value, by)
+        return replace(old, status=new)
+
+    def history(self, finding_id: str) -> list[HistoryEntry]:
+        """Every status change of ``finding_id``, oldest first ([] if unknown)."""
+        c = t.finding_history.c
+        stmt = select(t.finding_history).where(c.finding_id == finding_id).order_by(c.at, c.id)
+        with self._read() as conn:
+            return [_history_entry(row) for row in conn.execute(stmt).mappings()]
+
+    # -- events --------------------------------------------------------------
+
+    def add_events(self, events: Iterable[Event]) -> int:
+        """Store ``events``, skipping those already stored; return how many were new."""
+        with self._write() as conn:
+            return self._add_events(conn, events)
+
+    def events(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        kinds: Iterable[str] | None = None,
+        source: str | None = None,
+    ) -> list[Event]:
+        """Stored events with ``since <= time < until``, oldest first."""
+        c = t.events.c
+        stmt = select(t.events).order_by(c.time, c.id)
+        if since is not None:
+            stmt = stmt.where(c.time >= _utc(since))
+        if until is not None:
+            stmt = stmt.where(c.time < _utc(until))
+        if kinds is not None:
+            stmt = stmt.where(c.kind.in_(list(kinds)))
+        if source is not None:
+            stmt = stmt.where(c.source == source)
+        with self._read() as conn:
+            return [_event(row) for row in conn.execute(stmt).mappings()]
+
+    # -- internals -----------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A connection in a write transaction, committed on success."""
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except DBAPIError as exc:
+            raise StoreError(f"store {self.url}: {_reason(exc)}") from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A connection for reading (SQLite: no write lock taken)."""
+        try:
+            with self._engine.connect() as conn:
+                conn.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+                yield conn
+        except DBAPIError as exc:
+            raise StoreError(f"store {self.url}: {_reason(exc)}") from exc
+
+    def _insert(self, table: Any) -> sqlite.Insert | postgresql.Insert:
+        """An INSERT that supports ``ON CONFLICT`` on this backend."""
+        if self._engine.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def _lock_scope(self, conn: Connection, analyzer: str, key: str) -> None:
+        """Serialise writers of one scope (SQLite's BEGIN IMMEDIATE already does)."""
+        if conn.dialect.name != "postgresql":
+            return
+        digest = hashlib.sha256(f"rempart.scope\x1f{analyzer}\x1f{key}".encode()).digest()
+        lock = int.from_bytes(digest[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock})
+
+    def _upsert_findings(self, conn: Connection, seen: Iterable[Finding], at: datetime) -> None:
+        """Insert new findings, refresh known ones; a fixed one becomes open."""
+        rows = [_finding_row(f, at) for f in seen]
+        if not rows:
+            return
+        stmt = self._insert(t.findings)
+        set_: dict[str, Any] = {name: stmt.excluded[name] for name in _REFRESHED}
+        set_["status"] = case(
+            (t.findings.c.status == Status.FIXED.value, Status.OPEN.value),
+            else_=t.findings.c.status,
+        )
+        conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=set_), rows)
+
+    def _add_events(self, conn: Connection, events: Iterable[Event]) -> int:
+        """Insert ``events`` on ``conn``, ignoring known ids; return the count added."""
+        rows = list({e.id: _event_row(e) for e in events}.values())
+        if not rows:
+            return 0
+        stmt = self._insert(t.events).on_conflict_do_nothing(index_elements=["id"])
+        return len(conn.execute(stmt.returning(t.events.c.id), rows).all())
+
+    def _save_scope_state(
+        self, conn: Connection, run_id: int, analyzer: str, outcome: ScopeOutcome, at: datetime
+    ) -> None:
+        """Remember how the scope's latest record went (for resuming)."""
+        values = {
+            "analyzer": analyzer,
+            "scope_key": t.scope_key(outcome.scope),
+            "scope": outcome.scope,
+            "last_run_id": run_id,
+            "last_done_at": at,
+            "complete": outcome.complete,
+            "errors": list(outcome.errors),
+        }
+        stmt = self._insert(t.scope_state).values(values)
+        kept = ("scope", "last_run_id", "last_done_at", "complete", "errors")
+        set_ = {name: stmt.excluded[name] for name in kept}
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=["analyzer", "scope_key"], set_=set_)
+        )
+
+
+# -- helpers ---------------------------------------------------------------
+
+
+def _utc(value: datetime | None) -> datetime:
+    """``value`` (default: now) in UTC; naive datetimes are refused."""
+    if value is None:
+        return utcnow()
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()}: give a timezone-aware one")
+    return t.to_utc(value)
+
+
+def _reason(exc: BaseException) -> str:
+    """The useful part of an error, on one line."""
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    message = " ".join(str(orig).split()) or type(orig).__name__
+    return message
+
+
+def _dedupe(analyzer: str, key: str, found: Sequence[Finding]) -> dict[str, Finding]:
+    """The outcome's findings by id (last wins), checked to belong to the scope."""
+    seen: dict[str, Finding] = {}
+    for f in found:
+        if f.analyzer != analyzer or t.scope_key(f.scope) != key:
+            raise ValueError(
+                f"finding {f.id} ({f.analyzer}, {f.scope}) does not belong to "
+                f"analyzer {analyzer!r}, scope {key!r}"
+            )
+        seen[f.id] = f
+    return seen
+
+
+def _scope_findings(
+    conn: Connection, analyzer: str, key: str, seen: Mapping[str, Finding]
+) -> dict[str, Finding]:
+    """The stored findings that matter: the scope's open ones and those seen now."""
+    c = t.findings.c
+    wanted = c.status == Status.OPEN.value
+    if seen:
+        wanted = wanted | c.id.in_(list(seen))
+    stmt = select(t.findings).where(c.analyzer == analyzer, c.scope_key == key, wanted)
+    return {row["id"]: _finding(row) for row in conn.execute(stmt).mappings()}
+
+
+def _classify(seen: Iterable[Finding], before: Mapping[str, Finding], at: datetime) -> ScopeChange:
+    """Sort the seen findings into new, reopened and still open (as they will be stored)."""
+    new: list[Finding] = []
+    reopened: list[Finding] = []
+    still: list[Finding] = []
+    for f in seen:
+        old = before.get(f.id)
+        if old is None:
+            new.append(replace(f, first_seen=at, last_seen=at, status=Status.OPEN))
+        elif old.status is not Status.ACCEPTED:
+            now_open = replace(f, first_seen=old.first_seen, last_seen=at, status=Status.OPEN)
+            (reopened if old.status is Status.FIXED else still).append(now_open)
+    return ScopeChange(new=tuple(new), reopened=tuple(reopened), still_open=tuple(still))
+
+
+def _mark_fixed(
+    conn: Connection, before: Mapping[str, Finding], seen: Mapping[str, Finding]
+) -> tuple[Finding, ...]:
+    """Mark the scope's open findings absent from ``seen`` as fixed; return them."""
+    gone = [f for f in before.values() if f.status is Status.OPEN and f.id not in seen]
+    if not gone:
+        return ()
+    c = t.findings.c
+    stmt = (
+        update(t.findings)
+        .where(c.id.in_([f.id for f in gone]), c.status == Status.OPEN.value)
+        .values(status=Status.FIXED.value)
+        .returning(c.id)
+    )
+    changed = set(conn.execute(stmt).scalars().all())
+    gone.sort(key=lambda f: (f.check, f.target))
+    return tuple(replace(f, status=Status.FIXED) for f in gone if f.id in changed)
+
+
+def _history_row(
+    finding_id: str,
+    at: datetime,
+    old: Status | None,
+    new: Status,
+    run_id: int | None,
+    by: str,
+    reason: str,
+) -> dict[str, Any]:
+    """One ``finding_history`` row."""
+    return {
+        "finding_id": finding_id,
+        "at": at,
+        "old_status": None if old is None else old.value,
+        "new_status": new.value,
+        "run_id": run_id,
+        "by": by,
+        "reason": reason,
+    }
+
+
+def _history_rows(
+    change: ScopeChange, run_id: int, analyzer: str, at: datetime
+) -> list[dict[str, Any]]:
+    """The history rows for what a recorded scope changed."""
+    open_, fixed = Status.OPEN, Status.FIXED
+    rows = [_history_row(f.id, at, None, open_, run_id, analyzer, "first seen") for f in change.new]
+    rows += [
+        _history_row(f.id, at, fixed, open_, run_id, analyzer, "seen again after being fixed")
+        for f in change.reopened
+    ]
+    rows += [
+        _history_row(f.id, at, open_, fixed, run_id, analyzer, "no longer seen by a complete run")
+        for f in change.fixed
+    ]
+    return rows
+
+
+def _add_history(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Append ``rows`` to the history."""
+    if rows:
+        conn.execute(insert(t.finding_history), rows)
+
+
+def _change_events(change: ScopeChange, analyzer: str, at: datetime) -> list[Event]:
+    """Timeline events: new and reopened findings (≥ medium) and fixed ones."""
+    new = [f for f in change.new if f.severity >= NEW_EVENT_MIN_SEVERITY]
+    back = [f for f in change.reopened if f.severity >= NEW_EVENT_MIN_SEVERITY]
+    made = [_finding_event(f, "finding.new", f.severity, analyzer, at) for f in new]
+    made += [_finding_event(f, "finding.reopened", f.severity, analyzer, at) for f in back]
+    made += [_finding_event(f, "finding.fixed", Severity.INFO, analyzer, at) for f in change.fixed]
+    return made
+
+
+def _finding_event(f: Finding, kind: str, severity: Severity, analyzer: str, at: datetime) -> Event:
+    """The event telling that ``f`` appeared or was fixed."""
+    summary = f"{f.title} — {f.target}"
+    return Event(
+        id=event_id(analyzer, kind, at, summary),
+        time=at,
+        kind=kind,
+        source=analyzer,
+        summary=summary,
+        severity=severity,
+        targets=(f.target,),
+    )
+
+
+def _findings_query(
+    analyzer: str | None,
+    scope: str | None,
+    scopes: Iterable[str] | None,
+    status: Status | None,
+    min_severity: Severity | None,
+) -> Select[Any]:
+    """The SELECT behind :meth:`Store.findings`."""
+    c = t.findings.c
+    stmt = select(t.findings).order_by(_SEVERITY_RANK.desc(), c.scope_key, c.check, c.target)
+    if analyzer is not None:
+        stmt = stmt.where(c.analyzer == analyzer)
+    if scope is not None:
+        stmt = stmt.where(c.scope_key == t.scope_key(scope))
+    if scopes is not None:
+        stmt = stmt.where(c.scope_key.in_(sorted({t.scope_key(s) for s in scopes})))
+    if status is not None:
+        stmt = stmt.where(c.status == Status(status).value)
+    if min_severity is not None:
+        floor = Severity(min_severity)
+        stmt = stmt.where(c.severity.in_([s.value for s in Severity if s >= floor]))
+    return stmt
+
+
+def _finding_row(f: Finding, at: datetime) -> dict[str, Any]:
+    """The ``findings`` row for ``f`` as first seen at ``at``."""
+    return {
+        "id": f.id,
+        "analyzer": f.analyzer,
+        "check": f.check,
+        "scope": f.scope,
+        "scope_key": t.scope_key(f.scope),
+        "target": f.target,
+        "severity": Severity(f.severity).value,
+        "title": f.title,
+        "evidence": f.evidence,
+        "why": f.why,
+        "remediation": f.remediation,
+        "references": list(f.references),
+        "first_seen": at,
+        "last_seen": at,
+        "status": Status.OPEN.value,
+    }
+
+
+def _finding(row: RowMapping) -> Finding:
+    """A :class:`Finding` from a ``findings`` row."""
+    return Finding(
+        id=row["id"],
+        analyzer=row["analyzer"],
+        check=row["check"],
+        scope=row["scope"],
+        target=row["target"],
+        severity=Severity(row["severity"]),
+        title=row["title"],
+        evidence=row["evidence"],
+        remediation=row["remediation"],
+        why=row["why"],
+        references=tuple(row["references"] or ()),
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        status=Status(row["status"]),
+    )
+
+
+def _history_entry(row: RowMapping) -> HistoryEntry:
+    """A :class:`HistoryEntry` from a ``finding_history`` row."""
+    old = row["old_status"]
+    return HistoryEntry(
+        finding_id=row["finding_id"],
+        at=row["at"],
+        old_status=None if old is None else Status(old),
+        new_status=Status(row["new_status"]),
+        run_id=row["run_id"],
+        by=row["by"],
+        reason=row["reason"],
+    )
+
+
+def _event_row(e: Event) -> dict[str, Any]:
+    """The ``events`` row for ``e``."""
+    return {
+        "id": e.id,
+        "time": _utc(e.time),
+        "kind": e.kind,
+        "source": e.source,
+        "summary": e.summary,
+        "severity": Severity(e.severity).value,
+        "targets": list(e.targets),
+        "indicators": list(e.indicators),
+    }
+
+
+def _event(row: RowMapping) -> Event:
+    """An :class:`Event` from an ``events`` row."""
+    return Event(
+        id=row["id"],
+        time=row["time"],
+        kind=row["kind"],
+        source=row["source"],
+        summary=row["summary"],
+        severity=Severity(row["severity"]),
+        targets=tuple(row["targets"] or ()),
+        indicators=tuple(row["indicators"] or ()),
+    )

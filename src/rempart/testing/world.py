@@ -1,0 +1,146 @@
+"""A whole little internet on loopback: DNS, mail servers, HTTPS, and a CA.
+
+Tests, the benchmark and the demo all audit domains served by an
+:class:`AuditWorld`: zones say where things are (``mx1.party.test A
+127.0.0.2``) and the world starts one real SMTP server per mail address and
+one HTTPS server, all on loopback, with certificates from its own CA.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dns.zone
+
+from rempart.audit.config import AuditConfig
+from rempart.testing.dns_server import LocalDNSServer
+from rempart.testing.https_server import LocalHTTPSServer, Route
+from rempart.testing.pki import IssuedCert, LocalCA
+from rempart.testing.smtp_server import LocalSMTPServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MailHost:
+    """One SMTP server of the world, listening on its own loopback address."""
+
+    address: str
+    """Loopback address it listens on (``127.0.0.2``); the zones point MX names at it."""
+    names: tuple[str, ...]
+    """MX names its certificate covers."""
+    starttls: bool = True
+    """Offer STARTTLS."""
+    cert: str = "valid"
+    """``valid``, ``self-signed`` or ``expired``."""
+
+
+@dataclass
+class AuditWorld:
+    """DNS + SMTP + HTTPS servers on loopback, and the config to audit them."""
+
+    zones: Mapping[str, str | dns.zone.Zone]
+    mail_hosts: Sequence[MailHost] = ()
+    https_routes: Mapping[tuple[str, str], Route] = field(default_factory=dict)
+    behaviours: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ca = LocalCA.create("Rempart Local CA")
+        self._dir = tempfile.TemporaryDirectory(prefix="rempart-world-")
+        self.ca_file = self.ca.write_ca(Path(self._dir.name) / "ca.pem")
+        self.dns = LocalDNSServer(self.zones, behaviours=self.behaviours)
+        self.smtp: list[LocalSMTPServer] = []
+        self.https: LocalHTTPSServer | None = None
+        self.smtp_port = 0
+
+    def start(self) -> AuditWorld:
+        """Start every server."""
+        self.dns.start()
+        if self.mail_hosts:
+            self.smtp_port = _free_port([h.address for h in self.mail_hosts])
+            for host in self.mail_hosts:
+                server = LocalSMTPServer(
+                    host.address,
+                    self.smtp_port,
+                    cert=self._cert(host),
+                    starttls=host.starttls,
+                    hostname=host.names[0],
+                )
+                self.smtp.append(server.start())
+        if self.https_routes:
+            names = sorted({h for h, _ in self.https_routes})
+            cert = self.ca.issue(names)
+            self.https = LocalHTTPSServer(self.https_routes, cert=cert).start()
+        return self
+
+    def _cert(self, host: MailHost) -> IssuedCert:
+        if host.cert == "self-signed":
+            return self.ca.issue(list(host.names), sign_with_ca=False)
+        if host.cert == "expired":
+            past = datetime.now(UTC) - timedelta(days=10)
+            return self.ca.issue(
+                list(host.names), not_before=past - timedelta(days=90), not_after=past
+            )
+        return self.ca.issue(list(host.names))
+
+    def stop(self) -> None:
+        """Stop every server and remove the CA file."""
+        for server in self.smtp:
+            server.stop()
+        if self.https is not None:
+            self.https.stop()
+        self.dns.stop()
+        self._dir.cleanup()
+
+    def __enter__(self) -> AuditWorld:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def resolver(self) -> str:
+        """``IP:PORT`` of the world's DNS server (for ``--resolver``)."""
+        host, port = self.dns.address
+        return f"{host}:{port}"
+
+    def config(self, **overrides: object) -> AuditConfig:
+        """An audit configuration pointing every client at this world."""
+        settings: dict[str, object] = {
+            "resolver": self.resolver,
+            "dns_timeout": 1.0,
+            "smtp": bool(self.mail_hosts),
+            "smtp_port": self.smtp_port or 25,
+            "smtp_timeout": 5.0,
+            "https_port": self.https.port if self.https else 443,
+            "https_timeout": 5.0,
+            "ca_file": str(self.ca_file),
+        }
+        settings.update(overrides)
+        return AuditConfig(**settings)  # type: ignore[arg-type]
+
+
+def _free_port(addresses: Sequence[str], attempts: int = 50) -> int:
+    """A port free on every one of ``addresses``."""
+    for _ in range(attempts):
+        with socket.socket() as probe:
+            probe.bind((addresses[0], 0))
+            port = probe.getsockname()[1]
+        if all(_bindable(a, port) for a in addresses):
+            return int(port)
+    raise OSError(f"no common free port on {', '.join(addresses)}")
+
+
+def _bindable(address: str, port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((address, port))
+        except OSError:
+            return False
+    return True

@@ -1,0 +1,1 @@
+"""Tests of rempart.store, against SQLite and PostgreSQL."""

@@ -1,0 +1,72 @@
+"""Events: dedupe, filters, and the events record_scope creates."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+from rempart.model.findings import Event, Severity, event_id
+from rempart.store import Store
+
+from ._helpers import HOUR, T0, make_finding, outcome
+
+
+def _event(kind: str, when_hours: float, source: str = "mail", summary: str = "wave") -> Event:
+    time = T0 + timedelta(hours=when_hours)
+    return Event(
+        id=event_id(source, kind, time, summary),
+        time=time,
+        kind=kind,
+        source=source,
+        summary=summary,
+        severity=Severity.HIGH,
+        targets=("example.org",),
+        indicators=("http://evil.example/login",),
+    )
+
+
+def test_add_events_ignores_duplicates(store: Store) -> None:
+    first = [_event("mail.phishing", 0), _event("logs.flood", 1)]
+    assert store.add_events(first) == 2
+    assert store.add_events([first[0], first[0], _event("mail.phishing", 2)]) == 1
+    assert store.add_events([]) == 0
+    assert [e.id for e in store.events()] == [
+        first[0].id,
+        first[1].id,
+        _event("mail.phishing", 2).id,
+    ]
+
+
+def test_events_round_trip_and_filters(store: Store) -> None:
+    evs = [_event("mail.phishing", 0), _event("logs.flood", 1, source="logs"), _event("x", 2)]
+    store.add_events(reversed(evs))
+    assert store.events() == evs  # same values, ordered by time, UTC-aware
+    assert store.events(since=T0 + HOUR) == evs[1:]
+    assert store.events(until=T0 + HOUR) == evs[:1]
+    assert store.events(kinds=["logs.flood", "x"]) == evs[1:]
+    assert store.events(source="logs") == [evs[1]]
+    local = (T0 + HOUR).astimezone(timezone(timedelta(hours=-5)))
+    assert store.events(since=local, until=local + HOUR) == [evs[1]]
+
+
+def test_record_scope_adds_new_and_fixed_events(store: Store) -> None:
+    high = make_finding("mail.dmarc.missing", title="No DMARC policy")
+    low = make_finding("web.hsts.short", "www.example.org", severity=Severity.LOW)
+    run = store.start_run("audit", {})
+    store.record_scope(run, "audit", outcome("example.org", high, low), T0)
+    [new] = store.events()
+    assert (new.kind, new.source, new.severity, new.targets, new.time) == (
+        "finding.new",
+        "audit",
+        Severity.HIGH,
+        ("example.org",),
+        T0,
+    )
+    assert new.summary == "No DMARC policy — example.org"
+    store.record_scope(run, "audit", outcome("example.org", high, low), T0 + HOUR)
+    assert len(store.events()) == 1  # seen again: no event
+    store.record_scope(run, "audit", outcome("example.org"), T0 + 2 * HOUR)
+    fixed = store.events(kinds=["finding.fixed"])
+    assert sorted((e.targets, e.severity, e.time) for e in fixed) == [
+        (("example.org",), Severity.INFO, T0 + 2 * HOUR),
+        (("www.example.org",), Severity.INFO, T0 + 2 * HOUR),
+    ]

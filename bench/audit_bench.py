@@ -175,7 +175,9 @@ def domain_names(count: int, rng: random.Random) -> list[str]:
     return [f"{rng.choice(KINDS)}-{rng.choice(WORDS)}-{i:04d}.{PARENT}" for i in range(count)]
 
 
-def _mail_lines(d: str, rng: random.Random, keys: list[str], plan: Plan, mix: dict[str, int]) -> list[str]:
+def _mail_lines(
+    d: str, rng: random.Random, keys: list[str], plan: Plan, mix: dict[str, int]
+) -> list[str]:
     lines: list[str] = []
     provider = "a" if rng.random() < 0.6 else "b"
     if rng.random() < 0.02:
@@ -205,7 +207,9 @@ def _mail_lines(d: str, rng: random.Random, keys: list[str], plan: Plan, mix: di
         elif rua_kind == "vendor":
             rua = "; rua=mailto:reports@dmarc-vendor.test"
             if rng.random() < 0.75:  # the vendor authorises most of its customers
-                plan.zones["dmarc-vendor.test."] += f'{d}._report._dmarc.dmarc-vendor.test. TXT "v=DMARC1"\n'
+                plan.zones["dmarc-vendor.test."] += (
+                    f'{d}._report._dmarc.dmarc-vendor.test. TXT "v=DMARC1"\n'
+                )
         pct = "; pct=50" if policy == "quarantine" and rng.random() < 0.2 else ""
         lines.append(f'_dmarc.{d}. TXT "v=DMARC1; p={policy}{pct}{rua}"')
     if rng.random() < 0.9:
@@ -225,7 +229,9 @@ def _mail_lines(d: str, rng: random.Random, keys: list[str], plan: Plan, mix: di
     if rng.random() < 0.1:
         mix["bimi"] += 1
         label = d.split(".")[0]
-        lines.append(f'default._bimi.{d}. TXT "v=BIMI1; l=https://static.web-host.test/logos/{label}.svg"')
+        lines.append(
+            f'default._bimi.{d}. TXT "v=BIMI1; l=https://static.web-host.test/logos/{label}.svg"'
+        )
         plan.routes[("static.web-host.test", f"/logos/{label}.svg")] = Route(
             body=LOGO, headers=(("Content-Type", "image/svg+xml"),)
         )
@@ -264,7 +270,11 @@ def build_plan(count: int, seed: int = 2027) -> Plan:
         else:
             mix["single_ns"] += 1
         lines.append(f"{d}. A 192.0.2.{80 + i % 100}")
-        lines.append(f"www.{d}. CNAME sites.web-host.test." if rng.random() < 0.7 else f"www.{d}. A 192.0.2.81")
+        lines.append(
+            f"www.{d}. CNAME sites.web-host.test."
+            if rng.random() < 0.7
+            else f"www.{d}. A 192.0.2.81"
+        )
         if rng.random() < 0.6:
             mix["caa"] += 1
             lines.append(f'{d}. CAA 0 issue "letsencrypt.org"')
@@ -299,7 +309,10 @@ def build_plan(count: int, seed: int = 2027) -> Plan:
     plan.zones["0.0.127.in-addr.arpa."] = _zone(
         "0.0.127.in-addr.arpa",
         "0.0.127.in-addr.arpa. NS ns1.dns-host.test.\n"
-        + "\n".join(f"{h.address.split('.')[-1]}.0.0.127.in-addr.arpa. PTR {h.names[0]}." for h in MAIL_HOSTS),
+        + "\n".join(
+            f"{h.address.split('.')[-1]}.0.0.127.in-addr.arpa. PTR {h.names[0]}."
+            for h in MAIL_HOSTS
+        ),
     )
     plan.mix = mix
     plan.sign_s = sign_s
@@ -437,6 +450,15 @@ def reset_peak_rss() -> bool:
     return True
 
 
+def current_rss_mib() -> float:
+    """RSS now (``VmRSS``), 0 where /proc is missing."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def peak_rss_mib() -> float:
     """Peak RSS since the last reset (``VmHWM``), else ``getrusage`` for the process life."""
     with contextlib.suppress(OSError):
@@ -511,6 +533,14 @@ class Row:
     shutdown_s: float | None = None
     worker_peak_rss_mib: list[float] | None = None
     blocked_network_calls: int = 0
+    cpu_s: float = 0.0
+    """CPU time of this process during the run (all its threads, servers included)."""
+    store_s: float | None = None
+    """Wall time inside ``Store.record_scope`` (Rempart only), GIL waits included."""
+    rss_start_mib: float = 0.0
+    """RSS when the run started: memory kept from setup and earlier runs."""
+    dns_load: float | None = None
+    """Queries/s of the run over the DNS server's measured ceiling."""
 
     @property
     def domains_per_s(self) -> float:
@@ -522,6 +552,13 @@ class Row:
         data["queries_per_domain"] = round(self.dns_queries / max(1, self.domains), 1)
         data["wall_s"] = round(self.wall_s, 3)
         data["peak_rss_mib"] = round(self.peak_rss_mib, 1)
+        data["cpu_s"] = round(self.cpu_s, 2)
+        data["rss_start_mib"] = round(self.rss_start_mib, 1)
+        if self.store_s is not None:
+            data["store_s"] = round(self.store_s, 2)
+        for key in ("startup_s", "shutdown_s"):
+            if data[key] is not None:
+                data[key] = round(data[key], 2)
         return data
 
 
@@ -560,15 +597,29 @@ def run_rempart(
     if engine == "dask":
         startup = time.perf_counter() - t0
         say(f"  LocalCluster started in {startup:.1f} s (not counted in the run)")
+    store_s = [0.0]
+    record_scope = store.record_scope
+
+    def timed_record_scope(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return record_scope(*args, **kwargs)
+        finally:
+            store_s[0] += time.perf_counter() - started
+
+    store.record_scope = timed_record_scope  # type: ignore[method-assign]
     blocked_before = len(guard.blocked)
+    rss_start = current_rss_mib()
     rss_reset = reset_peak_rss()
     world.dns.reset_counts()
     try:
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
         report = run_audit(
             targets, config, store, runner, fresh=True, progress=Progress(name, len(targets))
         )
         wall = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
         queries = sum(world.dns.queries.values())
         peak = peak_rss_mib()
         workers = _worker_peaks(runner) if engine == "dask" else None
@@ -596,6 +647,9 @@ def run_rempart(
         shutdown_s=shutdown if engine == "dask" else None,
         worker_peak_rss_mib=workers,
         blocked_network_calls=len(guard.blocked) - blocked_before,
+        cpu_s=cpu,
+        store_s=store_s[0],
+        rss_start_mib=rss_start,
     )
     if report.errors:
         say(f"  {name}: {len(report.errors)} check errors, first: {report.errors[0]}")
@@ -609,7 +663,7 @@ def _worker_peaks(runner: Any) -> list[float] | None:
         return None
     try:
         usages = client.run(resource.getrusage, resource.RUSAGE_SELF)
-    except Exception as exc:  # noqa: BLE001 - a missing number must not sink the bench
+    except Exception as exc:  # a missing number must not sink the bench
         say(f"  could not read the Dask workers' RSS: {exc}")
         return None
     return [round(rusage_peak_mib(u), 1) for u in usages.values()]
@@ -752,10 +806,12 @@ def run_anchor(
     progress = Progress("checkdmarc", len(targets))
     results: list[dict[str, Any]] = []
     blocked_before = len(guard.blocked)
+    rss_start = current_rss_mib()
     rss_reset = reset_peak_rss()
     world.dns.reset_counts()
     chunk = 25  # check_domains returns only at the end: chunks give progress, same work
     with checkdmarc_on_loopback(adapter):
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
         for domains, is_parked in ((mail, False), (parked, True)):
             for i in range(0, len(domains), chunk):
@@ -766,6 +822,7 @@ def run_anchor(
                 results.extend([out] if isinstance(out, dict) else out)
                 progress(len(results))
         wall = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
     queries = sum(world.dns.queries.values())
     peak = peak_rss_mib()
     adapter.close()
@@ -785,6 +842,8 @@ def run_anchor(
         peak_rss_mib=peak,
         rss_note="this process" if rss_reset else "process lifetime (ru_maxrss)",
         blocked_network_calls=len(guard.blocked) - blocked_before,
+        cpu_s=cpu,
+        rss_start_mib=rss_start,
     )
     details = {
         "version": checkdmarc.__version__,
@@ -829,7 +888,9 @@ print(sum(counts) / (time.perf_counter() - t0))
 """
 
 
-def dns_ceiling(world: AuditWorld, targets: Sequence[AuditTarget], seconds: float) -> dict[str, Any]:
+def dns_ceiling(
+    world: AuditWorld, targets: Sequence[AuditTarget], seconds: float
+) -> dict[str, Any]:
     """Queries/s the world's DNS server answers, with clients in-process and out."""
     host, port = world.dns.address
     names = [f"_dmarc.{t.domain}" for t in targets[:50]] + [
@@ -842,7 +903,9 @@ def dns_ceiling(world: AuditWorld, targets: Sequence[AuditTarget], seconds: floa
         end = time.perf_counter() + seconds
         i = k
         while time.perf_counter() < end:
-            dns.query.udp(dns.message.make_query(names[i % len(names)], "TXT"), host, port=port, timeout=2)
+            dns.query.udp(
+                dns.message.make_query(names[i % len(names)], "TXT"), host, port=port, timeout=2
+            )
             counts[k] += 1
             i += threads
 
@@ -886,16 +949,17 @@ def machine() -> dict[str, Any]:
 def markdown(rows: Sequence[Row]) -> str:
     head = (
         "| Tool (engine) | Wall s | Domains/s | DNS queries | Queries/domain | Findings "
-        "| Peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|"
+        "| Peak RSS MiB (at start) | CPU s, this process |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|"
     )
     lines = [head]
     for r in rows:
-        rss = f"{r.peak_rss_mib:.0f}"
+        rss = f"{r.peak_rss_mib:.0f} ({r.rss_start_mib:.0f})"
         if r.worker_peak_rss_mib:
             rss += " + workers " + " / ".join(f"{w:.0f}" for w in r.worker_peak_rss_mib)
         lines.append(
             f"| {r.name} | {r.wall_s:.1f} | {r.domains_per_s:.1f} | {r.dns_queries:,} "
-            f"| {r.dns_queries / max(1, r.domains):.1f} | {r.findings:,} | {rss} |"
+            f"| {r.dns_queries / max(1, r.domains):.1f} | {r.findings:,} | {rss} | {r.cpu_s:.1f} |"
         )
     return "\n".join(lines)
 
@@ -927,15 +991,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     args = parse_args(argv)
     facts = machine()
-    say(f"Rempart audit benchmark: {args.domains} domains, {facts['cpus']} CPUs, Python {facts['python']}")
+    say(f"Rempart audit benchmark: {args.domains} domains, {facts['cpus']} CPUs")
     say("generating zones…")
     plan = build_plan(args.domains, args.seed)
-    say(f"  {len(plan.zones)} zones in {plan.build_s:.1f} s ({plan.mix['signed']} signed: {plan.sign_s:.1f} s)")
+    signed = f"{plan.mix['signed']} signed in {plan.sign_s:.1f} s"
+    say(f"  {len(plan.zones)} zones in {plan.build_s:.1f} s ({signed})")
     t0 = time.perf_counter()
     world = AuditWorld(plan.zones, MAIL_HOSTS, plan.routes)
     world.start()
     world_s = time.perf_counter() - t0
-    say(f"  world started in {world_s:.1f} s (DNS {world.resolver}, HTTPS port {world.https.port if world.https else '-'})")
+    say(f"  world started in {world_s:.1f} s (DNS server {world.resolver})")
     config = world.config()
     rows: list[Row] = []
     measured: dict[str, set[tuple[str, str, str]]] = {}
@@ -948,8 +1013,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             if args.qps_seconds > 0:
                 say("measuring the DNS server alone…")
                 ceiling = dns_ceiling(world, plan.targets, args.qps_seconds)
-                say(f"  {ceiling['qps_client_in_this_process']} q/s (client in-process), "
-                    f"{ceiling['qps_client_in_another_process']} q/s (client in another process)")  # fmt: skip
+                say(
+                    f"  {ceiling['qps_client_in_this_process']} q/s (client in this process), "
+                    f"{ceiling['qps_client_in_another_process']} q/s (client in another one)"
+                )
             for workers in args.workers:
                 name = f"rempart LocalRunner({workers})"
                 say(f"{name}…")
@@ -974,6 +1041,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     finally:
         world.stop()
     match = _compare(measured)
+    _dns_load(rows, ceiling)
     result = {
         "machine": facts,
         "domains": args.domains,
@@ -1001,21 +1069,86 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(markdown(rows))
     print()
-    print(f"Machine: {facts['cpus']} CPUs, Python {facts['python']} ({facts['platform']})")
-    if match["compared"]:
-        print(f"Findings (scope, check, target) identical across Rempart runs: {match['identical']}")
-    if guard.blocked:
-        print(f"Loopback guard refused {len(guard.blocked)} call(s): {', '.join(sorted(set(guard.blocked))[:5])}")
-    else:
-        print("Loopback guard: no call tried to leave 127.0.0.0/8 in this process.")
-    if guard.own_lookups:
-        own = sum(guard.own_lookups.values())
-        print(f"  ({own} lookups of this machine's own name, answered by /etc/hosts: "
-              f"{', '.join(sorted(guard.own_lookups))})")
+    print("\n".join(f"- {line}" for line in notes(result, rows, guard)))
     say(f"wrote {args.out}")
     if not match["identical"]:
         raise AssertionError(f"Rempart runs disagree on findings: {match['differences']}")
     return result
+
+
+def _dns_load(rows: Sequence[Row], ceiling: dict[str, Any] | None) -> None:
+    """Each run's query rate as a share of the DNS server's ceiling for its client kind."""
+    if not ceiling:
+        return
+    for r in rows:
+        key = (
+            "qps_client_in_another_process" if r.engine == "dask" else "qps_client_in_this_process"
+        )
+        if ceiling.get(key) and r.wall_s > 0:
+            r.dns_load = round(r.dns_queries / r.wall_s / ceiling[key], 2)
+
+
+def notes(result: dict[str, Any], rows: Sequence[Row], guard: LoopbackGuard) -> list[str]:
+    """The lines printed under the table."""
+    facts, setup, mix = result["machine"], result["setup"], result["mix"]
+    out = [
+        f"Machine: {facts['cpus']} CPUs ({facts['cpus_usable']} usable), "
+        f"{facts['implementation']} {facts['python']}, {facts['platform']}.",
+        f"Domains: {result['domains']} ({mix['mail']} mail, {mix['web_only']} web-only; "
+        f"{mix['signed']} DNSSEC-signed, {mix['mta_sts']} MTA-STS, {mix['dkim']} DKIM, "
+        f"{mix['bimi']} BIMI). Setup: {setup['zones']} zones built in {setup['build_s']} s "
+        f"(signing {setup['signing_s']} s), world started in {setup['world_start_s']} s.",
+    ]
+    for r in rows:
+        if r.startup_s is not None:
+            out.append(
+                f"{r.name}: LocalCluster startup {r.startup_s:.1f} s and shutdown "
+                f"{r.shutdown_s or 0:.1f} s, not in its wall time; worker peak RSS (each, "
+                f"ru_maxrss): {', '.join(f'{w:.0f}' for w in r.worker_peak_rss_mib or [])} MiB."
+            )
+        if r.errors:
+            out.append(f"{r.name}: {r.errors} checks could not run (see the JSON).")
+    ceiling = result["dns_server_ceiling"]
+    if ceiling:
+        loads = ", ".join(
+            f"{r.name.split(' (')[0]} {r.dns_queries / r.wall_s:.0f} q/s = {r.dns_load:.0%}"
+            for r in rows
+            if r.dns_load is not None
+        )
+        out.append(
+            f"DNS server alone (16 client threads, UDP): {ceiling['qps_client_in_this_process']} "
+            f"q/s with the client in this process, {ceiling['qps_client_in_another_process']} "
+            f"q/s from another process. Load during the runs: {loads}."
+        )
+    match = result["findings_match"]
+    if len(match["compared"]) > 1:
+        verdict = "identical" if match["identical"] else "DIFFERENT"
+        out.append(
+            f"Rempart runs' findings as (scope, check, target) sets: {verdict} "
+            f"({match['findings']} findings, {len(match['compared'])} runs)."
+        )
+    if result["anchor"]:
+        a = result["anchor"]
+        out.append(
+            f"checkdmarc {a['version']}: serial (no parallel option); check_mx_tls=False (no "
+            f"STARTTLS probe: it would dial the MX name on port 25/465 via the OS resolver); "
+            f"MTA-STS/BIMI HTTPS fetches ({a['https_requests']}) routed to the world by a "
+            f"requests adapter; no DKIM, CAA or dangling-CNAME checks; nothing stored. "
+            f"Findings = its warnings + errors."
+        )
+    if guard.blocked:
+        out.append(
+            f"Loopback guard refused {len(guard.blocked)} call(s): "
+            + ", ".join(sorted(set(guard.blocked))[:5])
+        )
+    else:
+        out.append("Loopback guard: no call of this process tried to leave 127.0.0.0/8.")
+    if guard.own_lookups:
+        out.append(
+            f"{sum(guard.own_lookups.values())} lookups of this machine's own name (smtplib's "
+            "EHLO name in the STARTTLS probe) were answered by /etc/hosts."
+        )
+    return out
 
 
 def _compare(measured: dict[str, set[tuple[str, str, str]]]) -> dict[str, Any]:

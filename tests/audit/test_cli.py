@@ -144,3 +144,24 @@ def test_checks_lists_the_registry() -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.exit_code == 0 and len(rows) > 50
     assert {"check", "severity", "title", "why"} <= set(rows[0])
+
+
+def test_console_script_on_a_dask_local_cluster(world: AuditWorld, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    script = shutil.which("rempart", path=str(Path(sys.executable).parent))
+    assert script, "the rempart console script is installed with the package"
+    config = world.config()
+    command = [script, "audit", "--dask", "local", "--format", "json",
+               "--resolver", world.resolver, "--smtp-port", str(config.smtp_port),
+               "--https-port", str(config.https_port), "--ca-file", str(world.ca_file),
+               "--db", str(tmp_path / "s.db"),
+               "nodmarc.test", "spfsoft.test", "clean.test"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 1, done.stderr
+    assert {(r["scope"], r["check"]) for r in _json(done.stdout)} == {
+        ("nodmarc.test", "mail.dmarc.missing"),
+        ("spfsoft.test", "mail.spf.softfail_all"),
+    }

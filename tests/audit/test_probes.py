@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
+import threading
+import time
 from pathlib import Path
 
 from rempart.audit.checks.mail_checks import _starttls_findings
@@ -65,3 +68,55 @@ def test_policy_fetch_is_bounded_and_never_redirects(tmp_path: Path) -> None:
     assert moved.status == 301 and moved.body == b""
     assert untrusted.status == 0 and "certificate" in untrusted.error
     assert nowhere.status == 0 and "does not resolve" in nowhere.error
+
+
+def _drip_server(payload: bytes, interval: float) -> tuple[socket.socket, threading.Event]:
+    """A hostile server that sends ``payload`` forever, a bit at a time."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            while not stop.is_set():
+                try:
+                    conn.sendall(payload)
+                except OSError:
+                    return
+                time.sleep(interval)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, stop
+
+
+def test_endless_smtp_greeting_is_cut_at_the_deadline() -> None:
+    listener, stop = _drip_server(b"220-still talking\r\n", 0.05)
+    started = time.monotonic()
+    try:
+        result = probe_starttls("mx.test", "127.0.0.1", listener.getsockname()[1], timeout=1)
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 10
+    assert not result.starttls and result.error
+
+
+def test_slow_policy_body_is_cut(tmp_path: Path) -> None:
+    ca = LocalCA.create()
+    ca_file = str(ca.write_ca(tmp_path / "ca.pem"))
+    zone = (
+        "$TTL 60\ntest. SOA ns.test. h.test. 1 7200 3600 1209600 60\n"
+        "mta-sts.slow.test. A 127.0.0.1\n"
+    )
+    routes = {("mta-sts.slow.test", "/p"): Route(body=b"x" * 1000, delay=3.0)}
+    cert = ca.issue(["mta-sts.slow.test"])
+    with LocalDNSServer({"test.": zone}) as dns_server, LocalHTTPSServer(routes, cert=cert) as web:
+        client = DnsClient(parse_nameserver("{}:{}".format(*dns_server.address)), timeout=1)
+        started = time.monotonic()
+        slow = fetch_https("mta-sts.slow.test", "/p", dns=client, port=web.port,
+                           ca_file=ca_file, timeout=1)  # fmt: skip
+    assert time.monotonic() - started < 5
+    assert slow.status == 0
+    assert "timed out" in slow.error.lower() or "took too long" in slow.error

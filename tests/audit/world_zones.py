@@ -99,18 +99,23 @@ def variants() -> dict[str, Variant]:
     incl = "\n".join(f'_i{n}.spflookups.test. TXT "v=spf1 ip4:192.0.2.{n} -all"' for n in range(11))
     return {
         "clean.test": _v(),
-        "authrua.test": _v(dmarc='_dmarc.authrua.test. TXT "v=DMARC1; p=reject; '
-                                 'rua=mailto:r@dmarc-vendor.test"'),
+        "authrua.test": _v(
+            dmarc='_dmarc.authrua.test. TXT "v=DMARC1; p=reject; rua=mailto:r@dmarc-vendor.test"'
+        ),
         "web.test": _v(Role.NONSENDING, policy=None, **nonsending_parts("web.test")),  # type: ignore[arg-type]
         # --- DMARC
         "nodmarc.test": _v(dmarc=None),
-        "pnone.test": _v(dmarc='_dmarc.pnone.test. TXT "v=DMARC1; p=none; '
-                               'rua=mailto:d@pnone.test"'),
-        "weakdmarc.test": _v(dmarc='_dmarc.weakdmarc.test. TXT "v=DMARC1; p=quarantine; pct=50; '
-                                   'sp=none; rua=mailto:d@weakdmarc.test"'),
+        "pnone.test": _v(
+            dmarc='_dmarc.pnone.test. TXT "v=DMARC1; p=none; rua=mailto:d@pnone.test"'
+        ),
+        "weakdmarc.test": _v(
+            dmarc='_dmarc.weakdmarc.test. TXT "v=DMARC1; p=quarantine; pct=50; '
+            'sp=none; rua=mailto:d@weakdmarc.test"'
+        ),
         "norua.test": _v(dmarc='_dmarc.norua.test. TXT "v=DMARC1; p=reject"'),
-        "extrua.test": _v(dmarc='_dmarc.extrua.test. TXT "v=DMARC1; p=reject; '
-                                'rua=mailto:r@dmarc-vendor.test"'),
+        "extrua.test": _v(
+            dmarc='_dmarc.extrua.test. TXT "v=DMARC1; p=reject; rua=mailto:r@dmarc-vendor.test"'
+        ),
         "dmarcbad.test": _v(dmarc='_dmarc.dmarcbad.test. TXT "v=DMARC1; p=bogus"'),
         # --- SPF
         "nospf.test": _v(spf=None),
@@ -120,16 +125,21 @@ def variants() -> dict[str, Variant]:
         "spfsoft.test": _v(spf='spfsoft.test. TXT "v=spf1 mx ~all"'),
         "spfnoall.test": _v(spf='spfnoall.test. TXT "v=spf1 mx"'),
         "spfbad.test": _v(spf='spfbad.test. TXT "v=spf1 mx foo:bar -all"'),
-        "spflookups.test": _v(spf=f"spflookups.test. TXT {txt(f'v=spf1 {lookups} -all')}",
-                              extra=incl),
-        "spfvoid.test": _v(spf='spfvoid.test. TXT "v=spf1 a:g1.spfvoid.test a:g2.spfvoid.test '
-                               'a:g3.spfvoid.test mx -all"'),
+        "spflookups.test": _v(
+            spf=f"spflookups.test. TXT {txt(f'v=spf1 {lookups} -all')}", extra=incl
+        ),
+        "spfvoid.test": _v(
+            spf='spfvoid.test. TXT "v=spf1 a:g1.spfvoid.test a:g2.spfvoid.test '
+            'a:g3.spfvoid.test mx -all"'
+        ),
         # --- DKIM
         "nodkim.test": _v(dkim=None),
-        "dkimweak.test": _v(dkim=f"s1._domainkey.dkimweak.test. TXT "
-                                 f"{txt('v=DKIM1; k=rsa; p=' + dkim_key(512))}"),
-        "dkim1024.test": _v(dkim=f"s1._domainkey.dkim1024.test. TXT "
-                                 f"{txt('v=DKIM1; k=rsa; p=' + dkim_key(1024))}"),
+        "dkimweak.test": _v(
+            dkim=f"s1._domainkey.dkimweak.test. TXT {txt('v=DKIM1; k=rsa; p=' + dkim_key(512))}"
+        ),
+        "dkim1024.test": _v(
+            dkim=f"s1._domainkey.dkim1024.test. TXT {txt('v=DKIM1; k=rsa; p=' + dkim_key(1024))}"
+        ),
         # --- MTA-STS, TLS-RPT, BIMI
         "nosts.test": _v(sts=None, policy=None),
         "stsunreach.test": _v(policy=None),
@@ -141,20 +151,27 @@ def variants() -> dict[str, Variant]:
         "bimibad.test": _v(bimi='default._bimi.bimibad.test. TXT "v=BIMI1; l=http://x.test/l.svg"'),
         # --- MX and STARTTLS
         "nomx.test": _v(mx=None, policy=STS_POLICY),
-        "mxgone.test": _v(mx="mxgone.test. MX 10 gone.mxgone.test.\nmxgone.test. MX 20 "
-                             f"{MX_OK}.", policy=STS_POLICY.replace("max_age",
-                             "mx: gone.mxgone.test\nmax_age")),
-        "plaintls.test": _v(mx=f"plaintls.test. MX 10 {MX_PLAIN}.",
-                            policy=STS_POLICY.replace(MX_OK, MX_PLAIN)),
-        "selfsigned.test": _v(mx=f"selfsigned.test. MX 10 {MX_SELF}.",
-                              policy=STS_POLICY.replace(MX_OK, MX_SELF)),
+        "mxgone.test": _v(
+            mx=f"mxgone.test. MX 10 gone.mxgone.test.\nmxgone.test. MX 20 {MX_OK}.",
+            policy=STS_POLICY.replace("max_age", "mx: gone.mxgone.test\nmax_age"),
+        ),
+        "plaintls.test": _v(
+            mx=f"plaintls.test. MX 10 {MX_PLAIN}.", policy=STS_POLICY.replace(MX_OK, MX_PLAIN)
+        ),
+        "selfsigned.test": _v(
+            mx=f"selfsigned.test. MX 10 {MX_SELF}.", policy=STS_POLICY.replace(MX_OK, MX_SELF)
+        ),
         # --- DNS
         "onens.test": _v(ns="onens.test. NS ns1.onens.test.\nns1.onens.test. A 192.0.2.10"),
-        "samenet.test": _v(ns="samenet.test. NS ns1.samenet.test.\n"
-                              "samenet.test. NS ns2.samenet.test.\n"
-                              "ns1.samenet.test. A 192.0.2.10\nns2.samenet.test. A 192.0.2.11"),
-        "nsgone.test": _v(ns="nsgone.test. NS ns1.nsgone.test.\nnsgone.test. NS ns.nowhere.test.\n"
-                             "ns1.nsgone.test. A 192.0.2.10"),
+        "samenet.test": _v(
+            ns="samenet.test. NS ns1.samenet.test.\n"
+            "samenet.test. NS ns2.samenet.test.\n"
+            "ns1.samenet.test. A 192.0.2.10\nns2.samenet.test. A 192.0.2.11"
+        ),
+        "nsgone.test": _v(
+            ns="nsgone.test. NS ns1.nsgone.test.\nnsgone.test. NS ns.nowhere.test.\n"
+            "ns1.nsgone.test. A 192.0.2.10"
+        ),
         "soabad.test": _v(extra="SOA 1 3600 7200 1209600 3600"),
         "unsigned.test": _v(sign="unsigned"),
         "nods.test": _v(sign="no-ds"),
@@ -162,17 +179,33 @@ def variants() -> dict[str, Variant]:
         "expiredsig.test": _v(sign="expired"),
         "nocaa.test": _v(caa=None),
         "dangling.test": _v(extra="dons.dangling.test. CNAME app.gone-cloud.test."),
-        "loop.test": _v(extra="shop.loop.test. CNAME shop2.loop.test.\n"
-                              "shop2.loop.test. CNAME shop.loop.test."),
+        "loop.test": _v(
+            extra="shop.loop.test. CNAME shop2.loop.test.\nshop2.loop.test. CNAME shop.loop.test."
+        ),
         "wild.test": _v(extra="*.wild.test. A 192.0.2.99"),
         # --- Non-sending and defensive
-        "webbad.test": _v(Role.NONSENDING, policy=None, **{**nonsending_parts("webbad.test"),  # type: ignore[arg-type]
-                          "mx": None, "dmarc": None, "spf": 'webbad.test. TXT "v=spf1 mx ~all"'}),
-        "lookalike.test": _v(Role.DEFENSIVE, policy=None, **{**nonsending_parts("lookalike.test"),  # type: ignore[arg-type]
-                             "mx": f"lookalike.test. MX 10 {MX_OK}."}),
+        "webbad.test": _v(
+            Role.NONSENDING,
+            policy=None,
+            **{
+                **nonsending_parts("webbad.test"),  # type: ignore[arg-type]
+                "mx": None,
+                "dmarc": None,
+                "spf": 'webbad.test. TXT "v=spf1 mx ~all"',
+            },
+        ),
+        "lookalike.test": _v(
+            Role.DEFENSIVE,
+            policy=None,
+            **{
+                **nonsending_parts("lookalike.test"),  # type: ignore[arg-type]
+                "mx": f"lookalike.test. MX 10 {MX_OK}.",
+            },
+        ),
         # --- Hostile and broken
-        "hugetxt.test": _v(extra="\n".join(f"hugetxt.test. TXT {txt('x' * 2000 + str(i))}"
-                                           for i in range(20))),
+        "hugetxt.test": _v(
+            extra="\n".join(f"hugetxt.test. TXT {txt('x' * 2000 + str(i))}" for i in range(20))
+        ),
         "partial.test": _v(),
         # attacker-written text: Rich markup and a terminal escape (ESC = \\027) in a record
         "hostile.test": _v(spf='hostile.test. TXT "v=spf1 [bold]pwn[/bold] \\027[2J ~all"'),

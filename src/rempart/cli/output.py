@@ -12,7 +12,7 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from typing import Protocol, TextIO
+from typing import IO, Protocol
 
 from rich.console import Console
 from rich.markup import escape
@@ -43,14 +43,14 @@ def clean(text: str) -> str:
 class Formatter(Protocol):
     """Writes findings to a stream."""
 
-    def write(self, findings: Sequence[Finding], out: TextIO) -> None:
+    def write(self, findings: Sequence[Finding], out: IO[str]) -> None:
         """Write every finding."""
 
 
 class JsonLines:
     """One JSON object per finding per line."""
 
-    def write(self, findings: Sequence[Finding], out: TextIO) -> None:
+    def write(self, findings: Sequence[Finding], out: IO[str]) -> None:
         """Write every finding as one line of JSON."""
         for finding in findings:
             out.write(json.dumps(finding.as_dict(), ensure_ascii=False) + "\n")
@@ -59,7 +59,7 @@ class JsonLines:
 class Csv:
     """A header row then one row per finding."""
 
-    def write(self, findings: Sequence[Finding], out: TextIO) -> None:
+    def write(self, findings: Sequence[Finding], out: IO[str]) -> None:
         """Write a CSV table; formula-looking cells are prefixed with a quote."""
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
@@ -76,7 +76,7 @@ def _cell(value: object) -> str:
 class RichTable:
     """For people: per domain, worst first, each finding with what was seen, why, and the fix."""
 
-    def write(self, findings: Sequence[Finding], out: TextIO) -> None:
+    def write(self, findings: Sequence[Finding], out: IO[str]) -> None:
         """Render for a terminal (or plain text when ``out`` is not one)."""
         console = Console(file=out, highlight=False)
         if not findings:
@@ -93,8 +93,10 @@ def _card(f: Finding) -> Table:
     grid.add_column(width=10, no_wrap=True)
     grid.add_column(ratio=1)
     accepted = " [dim](accepted)[/dim]" if f.status.value == "accepted" else ""
-    grid.add_row(f"[{SEVERITY_STYLE[f.severity]}]{f.severity.value.upper()}[/]",
-                 f"[bold]{escape(clean(f.title))}[/bold]{accepted} [dim]{f.check}[/dim]")
+    grid.add_row(
+        f"[{SEVERITY_STYLE[f.severity]}]{f.severity.value.upper()}[/]",
+        f"[bold]{escape(clean(f.title))}[/bold]{accepted} [dim]{f.check}[/dim]",
+    )
     seen = f.evidence if f.target in f.evidence else f"{f.target}: {f.evidence}"
     grid.add_row("[dim]seen[/dim]", escape(clean(seen[:600])))
     grid.add_row("[dim]why[/dim]", escape(clean(f.why)))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from rempart.audit.config import AuditTarget
 from rempart.audit.run import AuditReport, run_audit
 from rempart.audit.targets import from_campaign
 from rempart.cli.output import FORMATS
@@ -34,7 +35,9 @@ def campaign_path() -> Path:
     return Path(str(resources.files("rempart.demo") / "data" / "campaign.toml"))
 
 
-def run_demo(db: str | None = None, keep: Path | None = None, console: Console | None = None) -> int:
+def run_demo(
+    db: str | None = None, keep: Path | None = None, console: Console | None = None
+) -> int:
     """Run the demo; 0 when every step worked, 2 when something could not be checked."""
     out = console or Console()
     with tempfile.TemporaryDirectory(prefix="rempart-demo-") as tmp:
@@ -43,8 +46,8 @@ def run_demo(db: str | None = None, keep: Path | None = None, console: Console |
         store_url = db or str(folder / "demo.db")
         with Store.open(store_url) as store:
             code = _story(store, out)
-        out.print(f"\nThe demo's store is [bold]{store_url}[/bold]"
-                  + ("" if keep or db else " (deleted now; use --keep DIR to keep it)"))  # fmt: skip
+        note = "" if keep or db else " (deleted now; use --keep DIR to keep it)"
+        out.print(f"\nThe demo's store is [bold]{store_url}[/bold]{note}")
     return code
 
 
@@ -67,10 +70,10 @@ def _story(store: Store, out: Console) -> int:
     return 2 if first.errors or second.errors else 0
 
 
-def _audit(store: Store, targets: list, dmarc: str, out: Console) -> AuditReport:  # type: ignore[type-arg]
-    with AuditWorld(demo_zones.zones(dmarc), demo_zones.MAIL_HOSTS, demo_zones.routes()) as world:
-        with LocalRunner(8) as runner:
-            report = run_audit(targets, world.config(), store, runner, fresh=True)
+def _audit(store: Store, targets: list[AuditTarget], dmarc: str, out: Console) -> AuditReport:
+    world = AuditWorld(demo_zones.zones(dmarc), demo_zones.MAIL_HOSTS, demo_zones.routes())
+    with world, LocalRunner(8) as runner:
+        report = run_audit(targets, world.config(), store, runner, fresh=True)
     for line in report.errors:
         out.print(f"[yellow]not checked:[/yellow] {line}")
     return report

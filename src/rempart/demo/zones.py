@@ -57,7 +57,9 @@ def _head(domain: str) -> str:
 def main_zone(dmarc: str) -> str:
     """The party's main domain; ``dmarc`` is its DMARC record (before/after the fix)."""
     d = MAIN
-    return _head(d) + f"""{d}. A 192.0.2.80
+    return (
+        _head(d)
+        + f"""{d}. A 192.0.2.80
 www.{d}. CNAME {d}.
 {d}. MX 10 mx1.{PROVIDER}.
 {d}. MX 20 relay.{d}.
@@ -69,6 +71,7 @@ dons.{d}. CNAME mouvement-exemple-dons.cloudapp.example.
 adherer.{d}. A 192.0.2.81
 {NEWS}._report._dmarc.{d}. TXT "v=DMARC1"
 """
+    )
 
 
 DMARC_BEFORE = "v=DMARC1; p=none"
@@ -77,7 +80,9 @@ DMARC_AFTER = f"v=DMARC1; p=reject; rua=mailto:dmarc@{MAIN}"
 
 def _news_zone() -> str:
     d = NEWS
-    return _head(d) + f"""{d}. CAA 0 issue "letsencrypt.org"
+    return (
+        _head(d)
+        + f"""{d}. CAA 0 issue "letsencrypt.org"
 {d}. MX 10 mx1.{PROVIDER}.
 {d}. MX 20 mx2.{PROVIDER}.
 {d}. TXT "v=spf1 include:_spf.{PROVIDER} -all"
@@ -88,36 +93,47 @@ mta-sts.{d}. A 127.0.0.1
 _smtp._tls.{d}. TXT "v=TLSRPTv1; rua=mailto:tlsrpt@{MAIN}"
 default._bimi.{d}. TXT "v=BIMI1; l=https://{MAIN}/logo.svg"
 """
+    )
 
 
 def _candidate_zone() -> str:
     d = CANDIDATE
-    return _head(d) + f"""{d}. A 192.0.2.90
+    return (
+        _head(d)
+        + f"""{d}. A 192.0.2.90
 www.{d}. A 192.0.2.90
 {d}. TXT "google-site-verification=3x4mpl3"
 """
+    )
 
 
 def _lookalike_zone() -> str:
     d = LOOKALIKE
-    return _head(d) + f"""{d}. A 192.0.2.200
+    return (
+        _head(d)
+        + f"""{d}. A 192.0.2.200
 {d}. MX 10 mx1.{PROVIDER}.
 {d}. TXT "v=spf1 -all"
 """
+    )
 
 
 def _parked_zone() -> str:
     d = PARKED
-    return _head(d) + f"""{d}. CAA 0 issue ";"
+    return (
+        _head(d)
+        + f"""{d}. CAA 0 issue ";"
 {d}. MX 0 .
 {d}. TXT "v=spf1 -all"
 _dmarc.{d}. TXT "v=DMARC1; p=reject; sp=reject; adkim=s; aspf=s"
 """
+    )
 
 
 def _support_zones() -> dict[str, str]:
     return {
-        f"{PROVIDER}.": _head(PROVIDER) + f"""mx1.{PROVIDER}. A 127.0.0.2
+        f"{PROVIDER}.": _head(PROVIDER)
+        + f"""mx1.{PROVIDER}. A 127.0.0.2
 mx2.{PROVIDER}. A 127.0.0.2
 _spf.{PROVIDER}. TXT "v=spf1 ip4:192.0.2.0/26 ip4:198.51.100.0/26 -all"
 """,

@@ -7,6 +7,7 @@ Used for MTA-STS policies (RFC 8461: no redirects, a valid certificate for the
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -60,12 +61,17 @@ def fetch_https(
             request = c.build_request(
                 "GET",
                 f"https://{netloc}:{port}{path}",
-                headers={"Host": host, "User-Agent": "rempart-audit"},
+                headers={
+                    "Host": host,
+                    "User-Agent": "rempart-audit",
+                    "Accept-Encoding": "identity",
+                },
                 extensions={"sni_hostname": host},
             )
             response = c.send(request, stream=True, follow_redirects=False)
             try:
-                body, truncated = _read_bounded(response, max_body)
+                deadline = time.monotonic() + 2 * timeout
+                body, truncated = _read_bounded(response, max_body, deadline)
             finally:
                 response.close()
             return HttpsResult(
@@ -79,14 +85,17 @@ def fetch_https(
         return HttpsResult(url, error=_reason(exc))
 
 
-def _read_bounded(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+def _read_bounded(response: httpx.Response, limit: int, deadline: float) -> tuple[bytes, bool]:
+    """At most ``limit`` raw bytes (never decompressed), read before ``deadline``."""
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
+    for chunk in response.iter_raw():
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:
             return b"".join(chunks)[:limit], True
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("the body took too long to arrive")
     return b"".join(chunks), False
 
 

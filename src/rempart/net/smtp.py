@@ -7,6 +7,7 @@ STARTTLS and QUIT.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import socket
@@ -49,15 +50,23 @@ class StarttlsResult:
 class _PinnedSMTP(smtplib.SMTP):
     """smtplib that connects to a given address but names the MX host in TLS."""
 
-    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+    def __init__(self, host: str, address: str, timeout: float) -> None:
         self._address = address
         super().__init__(timeout=timeout)
         self._host = host
-        self.connect(address, port)
-        self._host = host  # connect() overwrites it; TLS must check the MX name
+
+    def open(self, port: int) -> None:
+        """Connect and read the greeting; TLS will then check the MX name."""
+        host = self._host
+        self.connect(self._address, port)
+        self._host = host  # connect() overwrites it
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         return socket.create_connection((self._address, port), timeout)
+
+
+DEADLINE_FACTOR = 3
+"""A whole conversation may last this many times the per-read timeout."""
 
 
 def probe_starttls(
@@ -94,14 +103,29 @@ def _attempt(
     base: StarttlsResult, ctx: ssl.SSLContext, timeout: float, helo: str
 ) -> StarttlsResult:
     host, address, port = base.host, base.address, base.port
+    smtp = _PinnedSMTP(host, address, timeout)
+    # smtplib bounds each line, not how many: a server dripping endless "250-" lines
+    # would hold the probe forever. The watchdog cuts the connection at the deadline.
+    watchdog = threading.Timer(timeout * DEADLINE_FACTOR, _cut, (smtp,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        smtp = _PinnedSMTP(host, address, port, timeout)
-    except (OSError, smtplib.SMTPException) as exc:
-        return StarttlsResult(host, address, port, error=f"cannot connect: {_reason(exc)}")
-    try:
+        try:
+            smtp.open(port)
+        except (OSError, smtplib.SMTPException) as exc:
+            return StarttlsResult(host, address, port, error=f"cannot connect: {_reason(exc)}")
         return _negotiate(smtp, base, ctx, helo)
     finally:
+        watchdog.cancel()
         _quit(smtp)
+
+
+def _cut(smtp: _PinnedSMTP) -> None:
+    sock = smtp.sock
+    if sock is not None:
+        log.warning("SMTP conversation with %s over its deadline: cut", smtp._host)
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _negotiate(

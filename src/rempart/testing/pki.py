@@ -63,7 +63,9 @@ class IssuedCert:
         if min_version is not None:
             context.minimum_version = min_version
         if max_version is not None:
-            context.maximum_version = max_version
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                context.maximum_version = max_version
             if max_version < ssl.TLSVersion.TLSv1_2:
                 # OpenSSL 3 refuses TLS 1.0/1.1 at its default security level;
                 # an outdated server is what this is for, so allow them.

@@ -7,9 +7,9 @@ nothing of severities (the registry) or of where it runs (the engine).
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import dns.dnssec
 import dns.name

@@ -113,6 +113,7 @@ def test_campaign_file_problems_listed_without_traceback(tmp_path: Path) -> None
         (["--dask", "tcp://127.0.0.1:1"], "Dask"),
         (["--format", "xml"], "xml"),
         ([], "nothing to audit"),
+        (["--campaign", "/nonexistent/campaign.toml"], "/nonexistent/campaign.toml"),
     ],
 )
 def test_usage_errors_exit_two(args: list[str], message: str, tmp_path: Path) -> None:

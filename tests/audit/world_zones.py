@@ -264,6 +264,8 @@ BEHAVIOURS = {
     "timeout.test.": "timeout",
     "servfail.test.": "servfail",
     "garbage.test.": "garbage",
+    "truncated.test.": "truncated-garbage",
+    "wrongid.test.": "wrong-id",
     "_dmarc.partial.test.": "timeout",
 }
 
@@ -327,11 +329,15 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "doesnotexist.test": {("dns.resolve.failed", "doesnotexist.test")},
     "timeout.test": set(),
     "garbage.test": set(),
+    "truncated.test": set(),
+    "wrongid.test": set(),
     "partial.test": set(),
 }  # fmt: skip
 
 ERRORS = {"servfail.test": "dns:", "doesnotexist.test": "dns:", "timeout.test": "dns:",
-          "garbage.test": "dns:", "partial.test": "dmarc:"}  # fmt: skip
+          "garbage.test": "dns:",
+    "truncated.test": "dns:",
+    "wrongid.test": "dns:", "partial.test": "dmarc:"}  # fmt: skip
 """Domains whose outcome must carry an error line starting with this check name."""
 
 
@@ -380,6 +386,7 @@ def targets() -> list[AuditTarget]:
     """Every audited domain with its role."""
     out = [AuditTarget(d, v[0]) for d, v in variants().items()]
     out.append(AuditTarget("news.inherit.test", Role.MAIL))
-    out += [AuditTarget(d, Role.MAIL) for d in ("servfail.test", "doesnotexist.test",
-                                                "timeout.test", "garbage.test")]  # fmt: skip
+    broken = ("servfail.test", "doesnotexist.test", "timeout.test", "garbage.test",
+              "truncated.test", "wrongid.test")  # fmt: skip
+    out += [AuditTarget(d, Role.MAIL) for d in broken]
     return out

@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 
 import dns.dnssec
 import dns.exception
@@ -35,6 +34,7 @@ import dns.zone
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from rempart.testing._dns_engine import Engine, absolute_copy, ancestors, load_zone
+from rempart.testing._service import Service
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ _PrivateKey = (
 )
 
 
-class LocalDNSServer:
+class LocalDNSServer(Service):
     """A threaded UDP+TCP DNS server answering from in-memory zones on one port."""
 
     def __init__(
@@ -119,19 +119,6 @@ class LocalDNSServer:
         self._tcp.close()
         self._udp = self._tcp = None
         logger.debug("DNS server on port %d stopped", self.port)
-
-    def __enter__(self) -> LocalDNSServer:
-        """Start the server for the duration of a ``with`` block."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the server."""
-        self.stop()
 
     def reset_counts(self) -> None:
         """Forget the per-(name, type) query counts."""

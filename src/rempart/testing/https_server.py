@@ -18,9 +18,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
+from rempart.testing._service import Service
 from rempart.testing.pki import IssuedCert
 
 logger = logging.getLogger(__name__)
@@ -171,7 +171,7 @@ def _host_only(header: str) -> str:
     return host.rstrip(".")
 
 
-class LocalHTTPSServer:
+class LocalHTTPSServer(Service):
     """An HTTPS server (plain HTTP when ``cert`` is None) serving canned routes."""
 
     def __init__(
@@ -247,16 +247,3 @@ class LocalHTTPSServer:
         self._thread.join(timeout=5)
         self._server = self._thread = None
         logger.debug("%s server on port %d stopped", self.scheme, self._port)
-
-    def __enter__(self) -> LocalHTTPSServer:
-        """Start the server for the duration of a ``with`` block."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the server."""
-        self.stop()

@@ -11,12 +11,12 @@ import contextlib
 import logging
 import socket
 import ssl
-from types import TracebackType
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from rempart.testing._service import Service
 from rempart.testing.pki import IssuedCert, LocalCA
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class _SocketController(Controller):
         return self.loop.create_server(self._factory_invoker, sock=self._sock)
 
 
-class LocalSMTPServer:
+class LocalSMTPServer(Service):
     """An SMTP server on loopback that offers STARTTLS with a chosen certificate."""
 
     def __init__(
@@ -109,19 +109,6 @@ class LocalSMTPServer:
         self._controller.stop()
         self._controller = None
         logger.debug("SMTP server on port %d stopped", self._port)
-
-    def __enter__(self) -> LocalSMTPServer:
-        """Start the server for the duration of a ``with`` block."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the server."""
-        self.stop()
 
     def _build_tls(
         self,

@@ -19,6 +19,7 @@ from pathlib import Path
 import dns.zone
 
 from rempart.audit.config import AuditConfig
+from rempart.testing._service import Service
 from rempart.testing.dns_server import LocalDNSServer
 from rempart.testing.https_server import LocalHTTPSServer, Route
 from rempart.testing.pki import IssuedCert, LocalCA
@@ -42,7 +43,7 @@ class MailHost:
 
 
 @dataclass
-class AuditWorld:
+class AuditWorld(Service):
     """DNS + SMTP + HTTPS servers on loopback, and the config to audit them."""
 
     zones: Mapping[str, str | dns.zone.Zone]
@@ -97,12 +98,6 @@ class AuditWorld:
             self.https.stop()
         self.dns.stop()
         self._dir.cleanup()
-
-    def __enter__(self) -> AuditWorld:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def resolver(self) -> str:

@@ -21,6 +21,7 @@ import argparse
 import base64
 import collections
 import contextlib
+import gc
 import ipaddress
 import json
 import logging
@@ -60,8 +61,6 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "out" / "audit.json"
 DKIM_SELECTOR = "selector1"
 SIGNED_EVERY = 10
 """One domain in ten is DNSSEC-signed (signing is the slow part of the setup)."""
-
-log = logging.getLogger("audit_bench")
 
 
 def say(message: str) -> None:
@@ -475,7 +474,7 @@ def rusage_peak_mib(usage: Any) -> float:
 
 
 def clear_all_caches() -> None:
-    """Forget every process-wide cache, so that each run starts cold."""
+    """Forget every process-wide cache, so that each run starts cold, and collect them."""
     import checkdmarc.dnssec
     import checkdmarc.smtp
     import checkdmarc.utils
@@ -498,6 +497,35 @@ def clear_all_caches() -> None:
         checkdmarc.smtp.STARTTLS_CACHE,
     ):
         cache.clear()
+    # What was just dropped is mostly cyclic garbage (dnspython answers): free it now,
+    # outside any timing, or the next run's first full collection pays for it (seconds).
+    gc.collect()
+
+
+class GcWatch:
+    """Time spent in Python's garbage collector (which stops every thread of the process)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.longest = 0.0
+        self.collections = 0
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        spent = time.perf_counter() - self._started
+        self.total += spent
+        self.longest = max(self.longest, spent)
+        self.collections += 1
+
+    def __enter__(self) -> GcWatch:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
 
 
 class Progress:
@@ -539,6 +567,10 @@ class Row:
     """Wall time inside ``Store.record_scope`` (Rempart only), GIL waits included."""
     rss_start_mib: float = 0.0
     """RSS when the run started: memory kept from setup and earlier runs."""
+    gc_s: float = 0.0
+    """Time this process spent in garbage collections during the run (all threads stopped)."""
+    gc_longest_s: float = 0.0
+    """The longest single collection."""
     dns_load: float | None = None
     """Queries/s of the run over the DNS server's measured ceiling."""
 
@@ -554,6 +586,8 @@ class Row:
         data["peak_rss_mib"] = round(self.peak_rss_mib, 1)
         data["cpu_s"] = round(self.cpu_s, 2)
         data["rss_start_mib"] = round(self.rss_start_mib, 1)
+        data["gc_s"] = round(self.gc_s, 2)
+        data["gc_longest_s"] = round(self.gc_longest_s, 3)
         if self.store_s is not None:
             data["store_s"] = round(self.store_s, 2)
         for key in ("startup_s", "shutdown_s"):
@@ -573,6 +607,8 @@ class Measured:
 
     row: Row
     keys: set[tuple[str, str, str]]
+    incomplete: set[str] = field(default_factory=set)
+    """Domains where some check could not run (a DNS timeout…): left out of comparisons."""
 
 
 def run_rempart(
@@ -613,13 +649,14 @@ def run_rempart(
     rss_reset = reset_peak_rss()
     world.dns.reset_counts()
     try:
-        cpu0 = time.process_time()
-        t0 = time.perf_counter()
-        report = run_audit(
-            targets, config, store, runner, fresh=True, progress=Progress(name, len(targets))
-        )
-        wall = time.perf_counter() - t0
-        cpu = time.process_time() - cpu0
+        with GcWatch() as gcw:
+            cpu0 = time.process_time()
+            t0 = time.perf_counter()
+            report = run_audit(
+                targets, config, store, runner, fresh=True, progress=Progress(name, len(targets))
+            )
+            wall = time.perf_counter() - t0
+            cpu = time.process_time() - cpu0
         queries = sum(world.dns.queries.values())
         peak = peak_rss_mib()
         workers = _worker_peaks(runner) if engine == "dask" else None
@@ -650,10 +687,12 @@ def run_rempart(
         cpu_s=cpu,
         store_s=store_s[0],
         rss_start_mib=rss_start,
+        gc_s=gcw.total,
+        gc_longest_s=gcw.longest,
     )
     if report.errors:
         say(f"  {name}: {len(report.errors)} check errors, first: {report.errors[0]}")
-    return Measured(row, keys)
+    return Measured(row, keys, {o.scope for o in report.outcomes if o.errors})
 
 
 def _worker_peaks(runner: Any) -> list[float] | None:
@@ -810,7 +849,7 @@ def run_anchor(
     rss_reset = reset_peak_rss()
     world.dns.reset_counts()
     chunk = 25  # check_domains returns only at the end: chunks give progress, same work
-    with checkdmarc_on_loopback(adapter):
+    with checkdmarc_on_loopback(adapter), GcWatch() as gcw:
         cpu0 = time.process_time()
         t0 = time.perf_counter()
         for domains, is_parked in ((mail, False), (parked, True)):
@@ -844,6 +883,8 @@ def run_anchor(
         blocked_network_calls=len(guard.blocked) - blocked_before,
         cpu_s=cpu,
         rss_start_mib=rss_start,
+        gc_s=gcw.total,
+        gc_longest_s=gcw.longest,
     )
     details = {
         "version": checkdmarc.__version__,
@@ -1001,9 +1042,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     world.start()
     world_s = time.perf_counter() - t0
     say(f"  world started in {world_s:.1f} s (DNS server {world.resolver})")
-    config = world.config()
+    # Production DNS timeout (3 s: 1 s per try, so a lost or late UDP answer is retried),
+    # not the world's test default of 1 s, for Rempart and checkdmarc alike.
+    config = world.config(dns_timeout=AuditConfig().dns_timeout)
     rows: list[Row] = []
-    measured: dict[str, set[tuple[str, str, str]]] = {}
+    measured: dict[str, Measured] = {}
     anchor: dict[str, Any] | None = None
     ceiling: dict[str, Any] | None = None
     guard = LoopbackGuard()
@@ -1017,13 +1060,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                     f"  {ceiling['qps_client_in_this_process']} q/s (client in this process), "
                     f"{ceiling['qps_client_in_another_process']} q/s (client in another one)"
                 )
+            # The anchor first: it keeps little memory, so the peak RSS of every run but
+            # the last ones starts near the process's baseline (see the "at start" value).
+            if not args.skip_anchor:
+                say("checkdmarc check_domains…")
+                row, anchor = run_anchor(world, plan.targets, config.dns_timeout, guard)
+                rows.append(row)
             for workers in args.workers:
                 name = f"rempart LocalRunner({workers})"
                 say(f"{name}…")
                 m = run_rempart(name, "threads", lambda w=workers: LocalRunner(w), world, config,
                                 plan.targets, workdir, guard)  # fmt: skip
                 rows.append(m.row)
-                measured[name] = m.keys
+                measured[name] = m
             if not args.skip_dask:
                 name = f"rempart DaskRunner(local, 2×{args.dask_threads})"
                 say(f"{name}…")
@@ -1033,11 +1082,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                     world, config, plan.targets, workdir, guard,
                 )  # fmt: skip
                 rows.append(m.row)
-                measured[name] = m.keys
-            if not args.skip_anchor:
-                say("checkdmarc check_domains…")
-                row, anchor = run_anchor(world, plan.targets, config.dns_timeout, guard)
-                rows.append(row)
+                measured[name] = m
     finally:
         world.stop()
     match = _compare(measured)
@@ -1120,12 +1165,27 @@ def notes(result: dict[str, Any], rows: Sequence[Row], guard: LoopbackGuard) -> 
             f"q/s with the client in this process, {ceiling['qps_client_in_another_process']} "
             f"q/s from another process. Load during the runs: {loads}."
         )
+    out.append(
+        "Garbage collection in this process (every thread, the world's servers included, "
+        "stops meanwhile): "
+        + ", ".join(
+            f"{r.name.split(' (')[0]} {r.gc_s:.1f} s in all, longest {r.gc_longest_s:.2f} s"
+            for r in rows
+        )
+        + "."
+    )
     match = result["findings_match"]
     if len(match["compared"]) > 1:
         verdict = "identical" if match["identical"] else "DIFFERENT"
+        left_out = len(match["domains_left_out"])
         out.append(
             f"Rempart runs' findings as (scope, check, target) sets: {verdict} "
-            f"({match['findings']} findings, {len(match['compared'])} runs)."
+            f"({match['findings']} findings, {len(match['compared'])} runs"
+            + (
+                f"; {left_out} domains with a check error in some run left out)."
+                if left_out
+                else ")."
+            )
         )
     if result["anchor"]:
         a = result["anchor"]
@@ -1151,12 +1211,18 @@ def notes(result: dict[str, Any], rows: Sequence[Row], guard: LoopbackGuard) -> 
     return out
 
 
-def _compare(measured: dict[str, set[tuple[str, str, str]]]) -> dict[str, Any]:
-    """Do all Rempart runs report the same (scope, check, target) set?"""
+def _compare(measured: dict[str, Measured]) -> dict[str, Any]:
+    """Do all Rempart runs report the same (scope, check, target) set?
+
+    Domains where a check could not run in some run (its findings are then
+    legitimately partial) are left out, and counted.
+    """
     names = list(measured)
+    skipped = set().union(*(m.incomplete for m in measured.values())) if names else set()
+    sets = {n: {k for k in m.keys if k[0] not in skipped} for n, m in measured.items()}
     differences = {}
     for other in names[1:]:
-        a, b = measured[names[0]], measured[other]
+        a, b = sets[names[0]], sets[other]
         if a != b:
             differences[other] = {
                 f"only in {names[0]}": sorted(a - b)[:10],
@@ -1165,7 +1231,8 @@ def _compare(measured: dict[str, set[tuple[str, str, str]]]) -> dict[str, Any]:
     return {
         "compared": names,
         "identical": not differences,
-        "findings": len(measured[names[0]]) if names else 0,
+        "findings": len(sets[names[0]]) if names else 0,
+        "domains_left_out": sorted(skipped),
         "differences": differences,
     }
 

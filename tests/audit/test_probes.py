@@ -8,6 +8,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from rempart.audit.checks.mail_checks import _starttls_findings
 from rempart.net.dns import DnsClient, parse_nameserver
 from rempart.net.https import fetch_https
@@ -120,3 +122,17 @@ def test_slow_policy_body_is_cut(tmp_path: Path) -> None:
     assert time.monotonic() - started < 5
     assert slow.status == 0
     assert "timed out" in slow.error.lower() or "took too long" in slow.error
+
+
+def test_probe_never_asks_the_system_resolver_for_our_own_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def forbidden(*args: object) -> str:
+        raise AssertionError("socket.getfqdn() would query the system resolver")
+
+    monkeypatch.setattr(socket, "getfqdn", forbidden)
+    ca = LocalCA.create()
+    ca_file = str(ca.write_ca(tmp_path / "ca.pem"))
+    with LocalSMTPServer("127.0.0.8", cert=ca.issue(["mx.test"]), hostname="mx.test") as server:
+        result = probe_starttls("mx.test", "127.0.0.8", server.port, ca_file=ca_file)
+    assert result.starttls and result.cert_valid

@@ -50,9 +50,11 @@ class StarttlsResult:
 class _PinnedSMTP(smtplib.SMTP):
     """smtplib that connects to a given address but names the MX host in TLS."""
 
-    def __init__(self, host: str, address: str, timeout: float) -> None:
+    def __init__(self, host: str, address: str, timeout: float, helo: str) -> None:
         self._address = address
-        super().__init__(timeout=timeout)
+        # local_hostname given: without it smtplib calls socket.getfqdn(), a lookup
+        # through the system resolver that the user did not choose.
+        super().__init__(timeout=timeout, local_hostname=helo)
         self._host = host
 
     def open(self, port: int) -> None:
@@ -103,7 +105,7 @@ def _attempt(
     base: StarttlsResult, ctx: ssl.SSLContext, timeout: float, helo: str
 ) -> StarttlsResult:
     host, address, port = base.host, base.address, base.port
-    smtp = _PinnedSMTP(host, address, timeout)
+    smtp = _PinnedSMTP(host, address, timeout, helo)
     # smtplib bounds each line, not how many: a server dripping endless "250-" lines
     # would hold the probe forever. The watchdog cuts the connection at the deadline.
     watchdog = threading.Timer(timeout * DEADLINE_FACTOR, _cut, (smtp,))

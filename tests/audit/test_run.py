@@ -107,3 +107,22 @@ def test_local_and_dask_give_the_same_results(
             results.append((_seen(report.findings), sorted(report.errors)))
     assert results[0] == results[1]
     assert results[0][0] == _expected(names)
+
+
+def test_interrupted_run_resumes_where_it_stopped(world: AuditWorld, tmp_path: object) -> None:
+    names = ["clean.test", "nodmarc.test", "spfsoft.test", "dangling.test", "webbad.test",
+             "pnone.test", "nocaa.test", "wild.test"]  # fmt: skip
+    seen: list[str] = []
+
+    def stop_after_three(done: int, total: int, outcome: object) -> None:
+        seen.append(outcome.scope)  # type: ignore[attr-defined]
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with Store.open(f"{tmp_path}/s.db") as store, LocalRunner(2) as runner:
+        with pytest.raises(KeyboardInterrupt):
+            run_audit(_targets(names), world.config(), store, runner, progress=stop_after_three)
+        resumed = run_audit(_targets(names), world.config(), store, runner)
+    assert set(resumed.reused) == set(seen[:3])
+    assert {o.scope for o in resumed.outcomes} == set(names) - set(seen[:3])
+    assert _seen(resumed.findings) == _expected(names)

@@ -8,6 +8,7 @@ the annotated samples of every audit rule. ``CLEAN`` domains yield none.
 from __future__ import annotations
 
 import base64
+import ssl
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -30,6 +31,7 @@ MAIL_HOSTS = (
     MailHost("127.0.0.2", (MX_OK,)),
     MailHost("127.0.0.3", (MX_PLAIN,), starttls=False),
     MailHost("127.0.0.4", (MX_SELF,), cert="self-signed"),
+    MailHost("127.0.0.5", (MX_OLD,), tls_max=ssl.TLSVersion.TLSv1_1),
 )
 
 
@@ -147,6 +149,7 @@ def variants() -> dict[str, Variant]:
         "stsmx.test": _v(policy=STS_POLICY.replace(MX_OK, "other.mailhost.test")),
         "stsbad.test": _v(policy="this is not a policy\n"),
         "notlsrpt.test": _v(tlsrpt=None),
+        "tlsrptbad.test": _v(tlsrpt='_smtp._tls.tlsrptbad.test. TXT "v=TLSRPTv1; rua=bogus"'),
         "nobimi.test": _v(bimi=None),
         "bimibad.test": _v(bimi='default._bimi.bimibad.test. TXT "v=BIMI1; l=http://x.test/l.svg"'),
         # --- MX and STARTTLS
@@ -158,10 +161,14 @@ def variants() -> dict[str, Variant]:
         "plaintls.test": _v(
             mx=f"plaintls.test. MX 10 {MX_PLAIN}.", policy=STS_POLICY.replace(MX_OK, MX_PLAIN)
         ),
+        "oldtls.test": _v(
+            mx=f"oldtls.test. MX 10 {MX_OLD}.", policy=STS_POLICY.replace(MX_OK, MX_OLD)
+        ),
         "selfsigned.test": _v(
             mx=f"selfsigned.test. MX 10 {MX_SELF}.", policy=STS_POLICY.replace(MX_OK, MX_SELF)
         ),
         # --- DNS
+        "nons.test": _v(ns=None),
         "onens.test": _v(ns="onens.test. NS ns1.onens.test.\nns1.onens.test. A 192.0.2.10"),
         "samenet.test": _v(
             ns="samenet.test. NS ns1.samenet.test.\n"
@@ -252,6 +259,7 @@ ns1.mailhost.test. A 192.0.2.53
 {MX_OK}. A 127.0.0.2
 {MX_PLAIN}. A 127.0.0.3
 {MX_SELF}. A 127.0.0.4
+{MX_OLD}. A 127.0.0.5
 """,
     "dmarc-vendor.test": """$TTL 300
 dmarc-vendor.test. SOA ns1.dmarc-vendor.test. h.dmarc-vendor.test. 1 7200 3600 1209600 3600
@@ -300,13 +308,19 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "stsmx.test": {("mail.mta_sts.mx_mismatch", MX_OK)},
     "stsbad.test": {("mail.mta_sts.invalid", "stsbad.test")},
     "notlsrpt.test": {("mail.tlsrpt.missing", "notlsrpt.test")},
+    "tlsrptbad.test": {("mail.tlsrpt.invalid", "tlsrptbad.test")},
     "nobimi.test": {("mail.bimi.missing", "nobimi.test")},
     "bimibad.test": {("mail.bimi.invalid", "bimibad.test")},
     "nomx.test": {("mail.mx.missing", "nomx.test")},
     "mxgone.test": {("mail.mx.unresolvable", "gone.mxgone.test")},
     "plaintls.test": {("mail.starttls.missing", MX_PLAIN)},
     "selfsigned.test": {("mail.starttls.cert_invalid", MX_SELF)},
+    "oldtls.test": {("mail.starttls.old_tls", MX_OLD)},
+    "nons.test": {("dns.ns.missing", "nons.test")},
     "onens.test": {("dns.ns.single", "onens.test")},
+    "lame.test": {("dns.soa.missing", "lame.test"), ("dns.caa.missing", "lame.test"),
+                  ("mail.nonsending.spf", "lame.test"), ("mail.nonsending.dmarc", "lame.test"),
+                  ("mail.nonsending.null_mx", "lame.test")},
     "samenet.test": {("dns.ns.same_network", "samenet.test")},
     "nsgone.test": {("dns.ns.unresolvable", "ns.nowhere.test")},
     "soabad.test": {("dns.soa.timers", "soabad.test")},
@@ -344,7 +358,7 @@ ERRORS = {"servfail.test": "dns:", "doesnotexist.test": "dns:", "timeout.test": 
 def _sign(origin: str, text: str, how: str, parent: list[str]) -> dns.zone.Zone | str:
     if how == "unsigned":
         return text
-    zone = dns.zone.from_text(text, origin=origin, relativize=False)
+    zone = dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
     expiration = datetime.now(UTC) - timedelta(days=1) if how == "expired" else None
     inception = datetime.now(UTC) - timedelta(days=40) if how == "expired" else None
     signed = sign_zone(zone, inception=inception, expiration=expiration)
@@ -375,6 +389,7 @@ def build() -> tuple[dict[str, str | dns.zone.Zone], dict[tuple[str, str], Route
     )
     for name, text in SUPPORT.items():
         zones[name + "."] = text
+    parent.append("lame.test. NS ns1.gone-dns.test.")  # delegated, but no zone is served
     zones["test."] = (
         "$TTL 300\ntest. SOA ns.test. h.test. 1 7200 3600 1209600 3600\n"
         "test. NS ns.test.\nns.test. A 192.0.2.1\n" + "\n".join(parent) + "\n"
@@ -386,6 +401,7 @@ def targets() -> list[AuditTarget]:
     """Every audited domain with its role."""
     out = [AuditTarget(d, v[0]) for d, v in variants().items()]
     out.append(AuditTarget("news.inherit.test", Role.MAIL))
+    out.append(AuditTarget("lame.test", Role.NONSENDING))
     broken = ("servfail.test", "doesnotexist.test", "timeout.test", "garbage.test",
               "truncated.test", "wrongid.test")  # fmt: skip
     out += [AuditTarget(d, Role.MAIL) for d in broken]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ class MailHost:
     """Offer STARTTLS."""
     cert: str = "valid"
     """``valid``, ``self-signed`` or ``expired``."""
+    tls_max: ssl.TLSVersion | None = None
+    """Highest TLS version offered (``TLSv1_1`` makes an outdated server)."""
 
 
 @dataclass
@@ -71,6 +74,7 @@ class AuditWorld(Service):
                     self.smtp_port,
                     cert=self._cert(host),
                     starttls=host.starttls,
+                    tls_max_version=host.tls_max,
                     hostname=host.names[0],
                 )
                 self.smtp.append(server.start())

@@ -166,3 +166,16 @@ def test_console_script_on_a_dask_local_cluster(world: AuditWorld, tmp_path: Pat
         ("nodmarc.test", "mail.dmarc.missing"),
         ("spfsoft.test", "mail.spf.softfail_all"),
     }
+
+
+def test_campaign_fail_on_is_the_default_threshold(world: AuditWorld, tmp_path: Path) -> None:
+    campaign = tmp_path / "campaign.toml"
+    campaign.write_text(
+        '[organisation]\nname = "Test"\n'
+        '[[domains]]\nname = "lookalike.test"\nroles = ["defensive"]\n'
+        '[audit]\nfail_on = "low"\n'
+    )
+    code, _, err = _run(world, tmp_path, "--campaign", str(campaign))
+    assert code == 1  # the low finding reaches the campaign's threshold
+    assert "1 domain(s): 1 low." in err
+    assert _run(world, tmp_path, "--campaign", str(campaign), "--fail-on", "high")[0] == 0

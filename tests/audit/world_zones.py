@@ -126,6 +126,10 @@ def variants() -> dict[str, Variant]:
         "spfneutral.test": _v(spf='spfneutral.test. TXT "v=spf1 mx ?all"'),
         "spfsoft.test": _v(spf='spfsoft.test. TXT "v=spf1 mx ~all"'),
         "spfnoall.test": _v(spf='spfnoall.test. TXT "v=spf1 mx"'),
+        "spfredirect.test": _v(
+            spf='spfredirect.test. TXT "v=spf1 redirect=_spf.spfredirect.test"',
+            extra='_spf.spfredirect.test. TXT "v=spf1 mx ~all"',
+        ),
         "spfbad.test": _v(spf='spfbad.test. TXT "v=spf1 mx foo:bar -all"'),
         "spflookups.test": _v(
             spf=f"spflookups.test. TXT {txt(f'v=spf1 {lookups} -all')}", extra=incl
@@ -297,6 +301,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "spfsoft.test": {("mail.spf.softfail_all", "spfsoft.test")},
     "spfnoall.test": {("mail.spf.no_all", "spfnoall.test")},
     "spfbad.test": {("mail.spf.invalid", "spfbad.test")},
+    "spfredirect.test": set(),  # ~all lives in the redirect target: no local fix to give
     "spflookups.test": {("mail.spf.too_many_lookups", "spflookups.test")},
     "spfvoid.test": {("mail.spf.void_lookups", "spfvoid.test")},
     "nodkim.test": {("mail.dkim.missing", "nodkim.test")},

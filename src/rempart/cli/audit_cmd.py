@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -15,12 +16,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rempart.audit.config import AuditConfig
 from rempart.audit.registry import CHECKS
 from rempart.audit.run import AuditReport, run_audit
-from rempart.audit.targets import gather
+from rempart.audit.targets import TargetList, gather
 from rempart.cli.output import FORMATS, clean, render
-from rempart.engine import make_runner
+from rempart.engine import Runner, make_runner
 from rempart.errors import RempartError
 from rempart.model import Severity
-from rempart.model.campaign import load_campaign
+from rempart.model.campaign import Campaign, load_campaign
 from rempart.net.dns import parse_nameserver
 from rempart.store import Store
 
@@ -28,7 +29,12 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json (JSON lines) or csv.")]
 FailOnOpt = Annotated[
-    str, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe.")
+    str | None,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a finding is at least this severe (default: the campaign's "
+        "[audit] fail_on, else high).",
+    ),
 ]
 
 
@@ -51,7 +57,7 @@ def audit(
     ] = None,
     workers: Annotated[int, typer.Option(min=1, max=256, help="Local parallel jobs.")] = 16,
     fmt: FormatOpt = "table",
-    fail_on: FailOnOpt = "high",
+    fail_on: FailOnOpt = None,
     fresh: Annotated[bool, typer.Option(help="Redo domains audited recently.")] = False,
     max_age: Annotated[
         float, typer.Option(help="Hours a complete result stays fresh when resuming.")
@@ -67,52 +73,57 @@ def audit(
     https_port: Annotated[int, typer.Option(hidden=True)] = 443,
 ) -> None:
     """Audit domains: DNS, DNSSEC, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, STARTTLS."""
-    threshold = _severity(fail_on)
     _check_format(fmt)
     try:
-        report, problems = _audit(
-            domains or [], campaign, targets,
-            AuditConfig(
-                resolver=str(parse_nameserver(resolver)) if resolver else None,
-                dns_timeout=timeout, smtp=smtp, smtp_port=smtp_port, https_port=https_port,
-                ca_file=str(ca_file) if ca_file else None,
-            ),
-            db, dask, workers, fresh, max_age,
+        plan = load_campaign(campaign) if campaign else None
+        threshold = _threshold(fail_on, plan)
+        target_list = gather(domains or [], plan, targets)
+        config = AuditConfig(
+            resolver=str(parse_nameserver(resolver)) if resolver else None,
+            dns_timeout=timeout, smtp=smtp, smtp_port=smtp_port, https_port=https_port,
+            ca_file=str(ca_file) if ca_file else None,
         )  # fmt: skip
+        _report_problems(target_list)
+        with Store.open(db) as store, make_runner(dask, workers) as runner:
+            report = _run(target_list, config, store, runner, fresh, max_age)
     except RempartError as exc:
         _fail(str(exc))
+    _summarise(report)
     sys.stdout.write(render(report.findings, fmt))
-    raise typer.Exit(_exit_code(report, problems, threshold))
+    raise typer.Exit(_exit_code(report, target_list.problems, threshold))
 
 
-def _audit(
-    names: list[str],
-    campaign_path: Path | None,
-    targets_path: Path | None,
-    config: AuditConfig,
-    db: str | None,
-    dask: str | None,
-    workers: int,
-    fresh: bool,
-    max_age: float,
-) -> tuple[AuditReport, tuple[str, ...]]:
-    campaign = load_campaign(campaign_path) if campaign_path else None
-    target_list = gather(names, campaign, targets_path)
+def _threshold(fail_on: str | None, campaign: Campaign | None) -> Severity:
+    """``--fail-on``, else the campaign's ``[audit] fail_on``, else high."""
+    if fail_on is not None:
+        return _severity(fail_on)
+    return campaign.audit.fail_on if campaign is not None else Severity.HIGH
+
+
+def _report_problems(target_list: TargetList) -> None:
     for problem in target_list.problems:
         err.print(f"[red]input:[/red] {escape(clean(problem))}")
     if not target_list.targets:
         if not target_list.problems:
-            _fail("nothing to audit: give domains, --campaign FILE or --targets FILE", code=2)
+            _fail("nothing to audit: give domains, --campaign FILE or --targets FILE")
         raise typer.Exit(2)
-    with Store.open(db) as store, make_runner(dask, workers) as runner, _progress() as bar:
+
+
+def _run(
+    target_list: TargetList,
+    config: AuditConfig,
+    store: Store,
+    runner: Runner,
+    fresh: bool,
+    max_age: float,
+) -> AuditReport:
+    with _progress() as bar:
         task = bar.add_task("Auditing", total=len(target_list.targets))
-        report = run_audit(
+        return run_audit(
             target_list.targets, config, store, runner, fresh=fresh,
             max_age=timedelta(hours=max_age),
             progress=lambda done, total, o: bar.update(task, completed=done, total=total),
         )  # fmt: skip
-    _summarise(report)
-    return report, target_list.problems
 
 
 def _progress() -> Progress:
@@ -126,10 +137,12 @@ def _summarise(report: AuditReport) -> None:
     for line in report.errors:
         err.print(f"[yellow]not checked:[/yellow] {escape(clean(line))}")
     if report.reused:
-        err.print(
-            f"[dim]{len(report.reused)} domain(s) had a recent complete result and were "
-            "not redone (use --fresh to force).[/dim]"
-        )
+        err.print(f"[dim]{len(report.reused)} domain(s) had a recent complete result and were "
+                  "not redone (use --fresh to force).[/dim]")  # fmt: skip
+    counts = Counter(f.severity for f in report.findings if f.status.value == "open")
+    parts = [f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s]]
+    domains = len(report.outcomes) + len(report.reused)
+    err.print(f"{domains} domain(s): {', '.join(parts) or 'no open findings'}.")
 
 
 def _exit_code(report: AuditReport, problems: tuple[str, ...], threshold: Severity) -> int:

@@ -109,14 +109,20 @@ _ALL = re.compile(r"\s[+?~-]?all\b.*$", re.I)
 
 def _spf_all(ctx: DomainContext, record: str, qualifier: str) -> list[Observation]:
     has_all = re.search(r"(^|\s)[+?~-]?all(\s|$)", record, re.I) is not None
-    redirect = "redirect=" in record.lower()
+    if not has_all and "redirect=" in record.lower():
+        # The policy is the redirect target's (often a provider's): appending "-all"
+        # here would silently disable the redirect, so only +all is worth a word.
+        if qualifier != "pass":
+            return []
+        fixed = record + '" — and ask the owner of the redirect= target to end it in "-all'
+        return [Observation("mail.spf.plus_all", ctx.domain, record, _p(fixed=fixed))]
     fixed = _ALL.sub(" -all", record) if has_all else record + " -all"
     check = {
         "pass": "mail.spf.plus_all",
         "neutral": "mail.spf.neutral_all" if has_all else "mail.spf.no_all",
         "softfail": "mail.spf.softfail_all",
     }.get(qualifier)
-    if check is None or (check == "mail.spf.no_all" and redirect):
+    if check is None:
         return []
     return [Observation(check, ctx.domain, record, _p(fixed=fixed))]
 
@@ -125,7 +131,7 @@ def _spf_all(ctx: DomainContext, record: str, qualifier: str) -> list[Observatio
 
 
 def _dmarc_records(ctx: DomainContext, domain: str) -> list[str]:
-    return [r for r in ctx.txt(f"_dmarc.{domain}", "v=DMARC1")]
+    return ctx.txt(f"_dmarc.{domain}", "v=DMARC1")
 
 
 def check_dmarc(ctx: DomainContext) -> list[Observation]:
@@ -422,7 +428,7 @@ def _starttls_findings(host: str, result: StarttlsResult) -> list[Observation]:
 def check_nonsending(ctx: DomainContext) -> list[Observation]:
     """A domain that sends no mail says so: SPF -all, DMARC reject, null MX."""
     found: list[Observation] = []
-    spf = [r for r in ctx.txt(ctx.domain, "v=spf1")]
+    spf = ctx.txt(ctx.domain, "v=spf1")
     if not any(re.fullmatch(r"v=spf1\s+-all", r.strip(), re.I) for r in spf) or len(spf) > 1:
         seen = " | ".join(spf) or f"{ctx.domain} TXT: no v=spf1"
         found.append(Observation("mail.nonsending.spf", ctx.domain, seen))

@@ -745,8 +745,8 @@ class LoopbackAdapter:
         self._resolver = dns.resolver.Resolver(configure=False)
         self._resolver.nameservers = [dns.nameserver.Do53Nameserver(host, port)]
         self._resolver.timeout = self._resolver.lifetime = timeout
-        assert world.https is not None
-        self._port = world.https.port
+        assert world.https_port, "the world serves HTTPS"
+        self._port = world.https_port
         self._ca_file = str(world.ca_file)
         self._base = requests.adapters.HTTPAdapter()
         self.requests = 0

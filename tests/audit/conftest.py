@@ -17,3 +17,12 @@ def world() -> Iterator[AuditWorld]:
     with AuditWorld(zones, world_zones.MAIL_HOSTS, routes, world_zones.BEHAVIOURS) as w:
         clear_caches()
         yield w
+
+
+@pytest.fixture(scope="session")
+def site_world() -> Iterator[AuditWorld]:
+    from tests.audit import site_fixtures
+
+    sites = [make() for make in site_fixtures.SITES]
+    with AuditWorld({"site.test.": site_fixtures.ZONE}, sites=sites) as w:
+        yield w

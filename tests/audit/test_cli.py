@@ -54,10 +54,10 @@ def test_fail_on_raises_the_threshold(world: AuditWorld, tmp_path: Path) -> None
 
 
 def test_bad_names_are_reported_and_the_rest_audited(world: AuditWorld, tmp_path: Path) -> None:
-    code, out, err = _run(world, tmp_path, "exa mple.test", "nodmarc.test", "https://x.test/",
+    code, out, err = _run(world, tmp_path, "exa mple.test", "nodmarc.test", "ftp://x.test/",
                           "--format", "json")  # fmt: skip
     assert code == 2
-    assert "argument 1:" in err and "argument 3:" in err and "URL" in err
+    assert "argument 1:" in err and "argument 3:" in err and "http(s)://" in err
     assert [r["scope"] for r in _json(out)] == ["nodmarc.test"]
 
 

@@ -45,6 +45,28 @@ class AuditTarget:
     hostnames: tuple[str, ...] = ()
     """Known hostnames under the domain (from the campaign's websites)."""
 
+    @property
+    def scope(self) -> str:
+        """The store's scope for this domain: its name."""
+        return self.domain
+
+
+@dataclass(frozen=True)
+class SiteTarget:
+    """One website to audit."""
+
+    url: str
+    """Canonical origin, ``https://host[:port]/`` (what findings name)."""
+    host: str
+    """Host name (A-label) or IP address."""
+    port: int | None = None
+    """Explicit port of the URL, None for the default ones."""
+
+    @property
+    def scope(self) -> str:
+        """The store's scope for this site: its canonical URL."""
+        return self.url
+
 
 @dataclass(frozen=True)
 class AuditConfig:
@@ -68,3 +90,9 @@ class AuditConfig:
     """Extra CA bundle to trust (an internal CA); None for the system's."""
     extra_selectors: tuple[str, ...] = DEFAULT_DKIM_SELECTORS
     """DKIM selectors tried on every mail domain."""
+    http_port: int = 80
+    """Port for plain-HTTP requests to sites given without a port (tests use a local port)."""
+    max_pages: int = 30
+    """Pages a website crawl may fetch beyond the guessed paths."""
+    ignore_robots: bool = False
+    """Crawl pages that robots.txt disallows."""

@@ -9,8 +9,7 @@ other fields come from the observation's ``params``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from rempart.audit.spec import CheckSpec
 from rempart.model import Finding, Observation, Severity, finding_id
 
 ANALYZER = "audit"
@@ -22,24 +21,6 @@ C, H, M, L, INFO = (
     Severity.LOW,
     Severity.INFO,
 )
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """What one check id means."""
-
-    id: str
-    """Stable check id (``mail.dmarc.missing``)."""
-    severity: Severity
-    """How bad it is when seen."""
-    title: str
-    """One line, plain words."""
-    why: str
-    """Why it matters, one plain sentence."""
-    remediation: str
-    """What to do; a ``str.format`` template."""
-    references: tuple[str, ...] = ()
-    """Standards and guides."""
 
 
 RFC7208 = "RFC 7208 (SPF)"
@@ -521,7 +502,14 @@ _SPECS = (
     ),
 )
 
-CHECKS: dict[str, CheckSpec] = {spec.id: spec for spec in _SPECS}
+
+def _all_specs() -> tuple[CheckSpec, ...]:
+    from rempart.audit.site import exposure, headers, pii, tls_checks
+
+    return (*_SPECS, *tls_checks.SPECS, *headers.SPECS, *exposure.SPECS, *pii.SPECS)
+
+
+CHECKS: dict[str, CheckSpec] = {spec.id: spec for spec in _all_specs()}
 """Every check id of the audit, with its meaning."""
 
 

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from rempart.audit.config import AuditConfig, AuditTarget
+from rempart.audit.config import AuditConfig, SiteTarget
 from rempart.audit.job import audit_domain
 from rempart.audit.registry import ANALYZER
+from rempart.audit.targets import Target
 from rempart.engine import Job, JobOutcome, Runner
 from rempart.model import Finding, ScopeOutcome
 from rempart.store import Store
@@ -44,13 +45,21 @@ class AuditReport:
         return tuple(f"{o.scope}: {e}" for o in self.outcomes for e in o.errors)
 
 
-def plan(targets: Sequence[AuditTarget], config: AuditConfig) -> list[Job]:
-    """One job per domain."""
-    return [Job(t.domain, audit_domain, (t, config)) for t in targets]
+def plan(targets: Sequence[Target], config: AuditConfig) -> list[Job]:
+    """One job per domain or website."""
+    return [Job(t.scope, _job_for(t), (t, config)) for t in targets]
+
+
+def _job_for(target: Target) -> Callable[..., ScopeOutcome]:
+    if isinstance(target, SiteTarget):
+        from rempart.audit.site.job import audit_site
+
+        return audit_site
+    return audit_domain
 
 
 def run_audit(
-    targets: Sequence[AuditTarget],
+    targets: Sequence[Target],
     config: AuditConfig,
     store: Store,
     runner: Runner,
@@ -60,9 +69,9 @@ def run_audit(
     progress: Progress | None = None,
 ) -> AuditReport:
     """Audit ``targets``, recording each outcome in ``store`` as it arrives."""
-    domains = [t.domain for t in targets]
+    domains = [t.scope for t in targets]
     reused = set() if fresh else store.fresh_scopes(ANALYZER, domains, max_age)
-    todo = [t for t in targets if t.domain not in reused]
+    todo = [t for t in targets if t.scope not in reused]
     run_id = store.start_run(ANALYZER, {"targets": len(domains), "redo": len(todo)})
     outcomes: list[ScopeOutcome] = []
     try:

@@ -6,12 +6,14 @@ where it came from (``targets.txt:12: …``).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from rempart.audit.config import AuditTarget, Role
+from rempart.audit.config import AuditTarget, Role, SiteTarget
 from rempart.errors import InputError
 from rempart.model.campaign import Campaign, parse_domain_name
 
@@ -27,17 +29,21 @@ _ROLES = {"mail": Role.MAIL, "nonsending": Role.NONSENDING, "web": Role.NONSENDI
           "defensive": Role.DEFENSIVE, "auto": Role.AUTO}  # fmt: skip
 
 
+Target = AuditTarget | SiteTarget
+"""A domain or a website."""
+
+
 @dataclass(frozen=True)
 class TargetList:
     """Domains to audit, and the entries that could not be used."""
 
-    targets: tuple[AuditTarget, ...]
-    """Unique domains, in the order first given."""
+    targets: tuple[Target, ...]
+    """Unique domains and websites, in the order first given."""
     problems: tuple[str, ...]
     """One line per unusable entry, naming where it came from."""
 
 
-def from_campaign(campaign: Campaign) -> list[AuditTarget]:
+def from_campaign(campaign: Campaign) -> list[Target]:
     """The campaign's domains with their declared roles and known hostnames."""
     hosts = [w.host for w in campaign.websites]
     out = []
@@ -51,19 +57,38 @@ def from_campaign(campaign: Campaign) -> list[AuditTarget]:
         own = tuple(h for h in hosts if h == domain.name or h.endswith("." + domain.name))
         selectors = tuple(campaign.all_dkim_selectors(domain.name))
         out.append(AuditTarget(domain.name, role, selectors, own))
-    return out
+    return [*out, *(parse_site(w.url, "websites") for w in campaign.websites)]
 
 
-def parse_entry(text: str, where: str) -> AuditTarget:
-    """``domain [role]`` → a target; raises :class:`InputError` naming ``where``."""
+def parse_site(text: str, where: str) -> SiteTarget:
+    """``https://host[:port]/…`` → a website (its origin); raises naming ``where``."""
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise InputError(f"{where}: {_show(text)} is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{where}: {_show(text)} is not an http(s):// URL with a host")
+    host = parts.hostname
+    try:
+        host = str(ipaddress.ip_address(host))
+    except ValueError:
+        try:
+            host = parse_domain_name(host)
+        except ValueError as exc:
+            raise InputError(f"{where}: {exc}") from None
+    shown = f"[{host}]" if ":" in host else host
+    origin = f"https://{shown}" + (f":{port}" if port else "") + "/"
+    return SiteTarget(origin, host, port)
+
+
+def parse_entry(text: str, where: str) -> Target:
+    """``domain [role]`` or a website URL → a target; raises :class:`InputError`."""
     parts = text.replace(",", " ").split()
+    if len(parts) == 1 and "://" in parts[0]:
+        return parse_site(parts[0], where)
     if len(parts) > 2:
-        raise InputError(f"{where}: expected 'DOMAIN [ROLE]', got {_show(text)}")
-    if "://" in parts[0]:
-        raise InputError(
-            f"{where}: {_show(parts[0])} is a URL; website audits are not available yet — "
-            "give the domain name instead"
-        )
+        raise InputError(f"{where}: expected 'DOMAIN [ROLE]' or a URL, got {_show(text)}")
     try:
         name = parse_domain_name(parts[0])
     except ValueError as exc:
@@ -77,7 +102,7 @@ def parse_entry(text: str, where: str) -> AuditTarget:
     return AuditTarget(name, role)
 
 
-def read_targets_file(path: Path) -> tuple[list[AuditTarget], list[str]]:
+def read_targets_file(path: Path) -> tuple[list[Target], list[str]]:
     """One domain per line (``#`` comments, blank lines skipped), optional role."""
     try:
         size = path.stat().st_size
@@ -86,7 +111,7 @@ def read_targets_file(path: Path) -> tuple[list[AuditTarget], list[str]]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    targets: list[AuditTarget] = []
+    targets: list[Target] = []
     problems: list[str] = []
     for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), start=1):
         text = line.split("#", 1)[0].strip()
@@ -107,7 +132,7 @@ def gather(
     names: Iterable[str], campaign: Campaign | None, targets_file: Path | None
 ) -> TargetList:
     """All targets from every source, deduplicated (the campaign's roles win)."""
-    found: list[AuditTarget] = []
+    found: list[Target] = []
     problems: list[str] = []
     if campaign is not None:
         found.extend(from_campaign(campaign))
@@ -120,9 +145,9 @@ def gather(
         more, bad = read_targets_file(targets_file)
         found.extend(more)
         problems.extend(bad)
-    unique: dict[str, AuditTarget] = {}
+    unique: dict[str, Target] = {}
     for target in found:
-        unique.setdefault(target.domain, target)
+        unique.setdefault(target.scope, target)
     return TargetList(tuple(unique.values()), tuple(problems))
 
 

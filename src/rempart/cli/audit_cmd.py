@@ -39,7 +39,9 @@ FailOnOpt = Annotated[
 
 
 def audit(
-    domains: Annotated[list[str] | None, typer.Argument(help="Domains to audit.")] = None,
+    domains: Annotated[
+        list[str] | None, typer.Argument(help="Domains, and websites as https:// URLs.")
+    ] = None,
     campaign: Annotated[
         Path | None, typer.Option("--campaign", "-c", help="The campaign file (campaign.toml).")
     ] = None,
@@ -69,10 +71,18 @@ def audit(
     ca_file: Annotated[
         Path | None, typer.Option(help="Extra CA certificates to trust (PEM).")
     ] = None,
+    max_pages: Annotated[
+        int, typer.Option(min=0, max=10_000, help="Pages a website crawl may fetch.")
+    ] = 30,
+    ignore_robots: Annotated[
+        bool, typer.Option(help="Crawl pages that robots.txt disallows.")
+    ] = False,
     smtp_port: Annotated[int, typer.Option(hidden=True)] = 25,
+    http_port: Annotated[int, typer.Option(hidden=True)] = 80,
     https_port: Annotated[int, typer.Option(hidden=True)] = 443,
 ) -> None:
-    """Audit domains: DNS, DNSSEC, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, STARTTLS."""
+    """Audit domains (DNS, DNSSEC, SPF, DMARC, DKIM, MTA-STS, STARTTLS) and websites (TLS,
+    headers, exposed files, back-offices, personal data)."""
     _check_format(fmt)
     try:
         plan = load_campaign(campaign) if campaign else None
@@ -81,7 +91,8 @@ def audit(
         config = AuditConfig(
             resolver=str(parse_nameserver(resolver)) if resolver else None,
             dns_timeout=timeout, smtp=smtp, smtp_port=smtp_port, https_port=https_port,
-            ca_file=str(ca_file) if ca_file else None,
+            http_port=http_port, ca_file=str(ca_file) if ca_file else None,
+            max_pages=max_pages, ignore_robots=ignore_robots,
         )  # fmt: skip
         _report_problems(target_list)
         with Store.open(db) as store, make_runner(dask, workers) as runner:

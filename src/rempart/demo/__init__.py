@@ -53,7 +53,7 @@ def run_demo(
 
 def _story(store: Store, out: Console) -> int:
     campaign = load_campaign(campaign_path())
-    targets = from_campaign(campaign)
+    targets = [t for t in from_campaign(campaign) if isinstance(t, AuditTarget)]
     out.rule(f"Rempart demo — {campaign.organisation.name}")
     out.print("Auditing the example campaign's domains against local servers "
               "(DNS, mail, HTTPS on 127.0.0.x): nothing leaves this machine.\n")  # fmt: skip

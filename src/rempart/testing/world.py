@@ -45,6 +45,24 @@ class MailHost:
     """Highest TLS version offered (``TLSv1_1`` makes an outdated server)."""
 
 
+@dataclass(frozen=True)
+class SiteHost:
+    """One web server of the world (HTTPS, and plain HTTP when it has HTTP routes)."""
+
+    address: str
+    """Loopback address it listens on; the zones point the site names at it."""
+    names: tuple[str, ...]
+    """Host names its certificate covers."""
+    routes: Mapping[tuple[str, str], Route]
+    """HTTPS routes, keyed by (host, path); path ``*`` answers every path."""
+    http_routes: Mapping[tuple[str, str], Route] = field(default_factory=dict)
+    """Plain-HTTP routes (a redirect to HTTPS, or the site itself)."""
+    tls_max: ssl.TLSVersion | None = None
+    """Highest TLS version offered (``TLSv1_1`` makes an outdated site)."""
+    cert: str = "valid"
+    """``valid``, ``self-signed`` or ``expired``."""
+
+
 @dataclass
 class AuditWorld(Service):
     """DNS + SMTP + HTTPS servers on loopback, and the config to audit them."""
@@ -53,6 +71,7 @@ class AuditWorld(Service):
     mail_hosts: Sequence[MailHost] = ()
     https_routes: Mapping[tuple[str, str], Route] = field(default_factory=dict)
     behaviours: Mapping[str, str] = field(default_factory=dict)
+    sites: Sequence[SiteHost] = ()
 
     def __post_init__(self) -> None:
         self.ca = LocalCA.create("Rempart Local CA")
@@ -60,8 +79,10 @@ class AuditWorld(Service):
         self.ca_file = self.ca.write_ca(Path(self._dir.name) / "ca.pem")
         self.dns = LocalDNSServer(self.zones, behaviours=self.behaviours)
         self.smtp: list[LocalSMTPServer] = []
-        self.https: LocalHTTPSServer | None = None
+        self.web: list[LocalHTTPSServer] = []
         self.smtp_port = 0
+        self.https_port = 0
+        self.http_port = 0
 
     def start(self) -> AuditWorld:
         """Start every server."""
@@ -78,13 +99,40 @@ class AuditWorld(Service):
                     hostname=host.names[0],
                 )
                 self.smtp.append(server.start())
-        if self.https_routes:
-            names = sorted({h for h, _ in self.https_routes})
-            cert = self.ca.issue(names)
-            self.https = LocalHTTPSServer(self.https_routes, cert=cert).start()
+        self._start_web()
         return self
 
-    def _cert(self, host: MailHost) -> IssuedCert:
+    def _web_hosts(self) -> list[SiteHost]:
+        hosts = list(self.sites)
+        if self.https_routes:  # MTA-STS policies and the like, on 127.0.0.1
+            names = tuple(sorted({h for h, _ in self.https_routes}))
+            hosts.append(SiteHost("127.0.0.1", names, self.https_routes))
+        return hosts
+
+    def _start_web(self) -> None:
+        hosts = self._web_hosts()
+        if not hosts:
+            return
+        self.https_port = _free_port([h.address for h in hosts])
+        plain = [h for h in hosts if h.http_routes]
+        self.http_port = _free_port([h.address for h in plain]) if plain else 0
+        for host in hosts:
+            server = LocalHTTPSServer(
+                host.routes,
+                cert=self._cert(host),
+                host=host.address,
+                port=self.https_port,
+                tls_max_version=host.tls_max,
+            )
+            self.web.append(server.start())
+            if host.http_routes:
+                self.web.append(
+                    LocalHTTPSServer(
+                        host.http_routes, cert=None, host=host.address, port=self.http_port
+                    ).start()
+                )
+
+    def _cert(self, host: MailHost | SiteHost) -> IssuedCert:
         if host.cert == "self-signed":
             return self.ca.issue(list(host.names), sign_with_ca=False)
         if host.cert == "expired":
@@ -98,8 +146,8 @@ class AuditWorld(Service):
         """Stop every server and remove the CA file."""
         for server in self.smtp:
             server.stop()
-        if self.https is not None:
-            self.https.stop()
+        for web in self.web:
+            web.stop()
         self.dns.stop()
         self._dir.cleanup()
 
@@ -117,7 +165,8 @@ class AuditWorld(Service):
             "smtp": bool(self.mail_hosts),
             "smtp_port": self.smtp_port or 25,
             "smtp_timeout": 5.0,
-            "https_port": self.https.port if self.https else 443,
+            "https_port": self.https_port or 443,
+            "http_port": self.http_port or 80,
             "https_timeout": 5.0,
             "ca_file": str(self.ca_file),
         }

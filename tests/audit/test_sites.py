@@ -1,0 +1,117 @@
+"""Each fixture website yields exactly its annotated findings, against real servers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rempart.audit.site.job import audit_site
+from rempart.audit.targets import parse_site
+from rempart.model import ScopeOutcome
+from rempart.testing.world import AuditWorld
+from tests.audit import site_fixtures as sf
+
+W = "https://weak.site.test"
+
+EXPECTED: dict[str, set[tuple[str, str]]] = {
+    sf.WEAK: {
+        ("site.tls.old_protocols", "weak.site.test"),  # TLS 1.0 and 1.1 offered
+        ("site.tls.no_tls13", "weak.site.test"),  # and nothing newer
+        ("site.https.no_redirect", "http://weak.site.test/"),  # plain HTTP serves the site
+        ("site.headers.csp_missing", f"{W}/"),
+        ("site.headers.frame_missing", f"{W}/"),
+        ("site.headers.nosniff_missing", f"{W}/"),
+        ("site.headers.referrer_missing", f"{W}/"),
+        ("site.hsts.missing", f"{W}/"),
+        ("site.cookies.insecure", "PHPSESSID"),  # no Secure
+        ("site.cookies.httponly", "PHPSESSID"),  # a session cookie without HttpOnly
+        ("site.cookies.samesite", "PHPSESSID"),  # no SameSite
+        ("site.disclosure.version", "Server"),  # Apache/2.4.29 (Ubuntu)
+        ("site.disclosure.version", "X-Powered-By"),  # PHP/7.2.24
+        ("site.disclosure.version", "meta generator"),  # WordPress 5.8.1
+        ("site.grade", f"{W}/"),  # F
+        ("site.securitytxt.missing", f"{W}/.well-known/security.txt"),
+        ("site.exposed.vcs", f"{W}/.git/HEAD"),
+        ("site.exposed.vcs", f"{W}/.git/config"),
+        ("site.exposed.config_backup", f"{W}/wp-config.php.bak"),
+        ("site.exposed.listing", f"{W}/wp-content/uploads/"),
+        ("site.backoffice.open", f"{W}/adherents.csv"),  # the members export, no login
+        ("site.pii.exposed", f"{W}/adherents.csv"),  # 300 members' personal data
+        ("site.pii.exposed", f"{W}/membres/"),  # found by the crawl: 40 members listed
+        ("site.wp.version_old", f"{W}/"),  # 5.8.1, from the generator and readme.html
+        ("site.wp.user_enum", f"{W}/"),  # camille (author redirect) and admin (REST API)
+        ("site.wp.xmlrpc", f"{W}/xmlrpc.php"),
+    },
+    sf.CLEAN: set(),  # a well-kept site: nothing to say
+    # every path answers 200 with the home page: no exposure may be inferred from that;
+    # its "security.txt" is that HTML page, so it really has none
+    sf.CATCHALL: {
+        ("site.securitytxt.missing", "https://catchall.site.test/.well-known/security.txt")
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def outcomes(site_world: AuditWorld) -> dict[str, ScopeOutcome]:
+    config = site_world.config(max_pages=20)
+    hosts = (sf.WEAK, sf.CLEAN, sf.CATCHALL)
+    return {h: audit_site(parse_site(f"https://{h}/", "test"), config) for h in hosts}
+
+
+@pytest.mark.parametrize("host", sorted(EXPECTED))
+def test_site_yields_exactly_its_findings(host: str, outcomes: dict[str, ScopeOutcome]) -> None:
+    outcome = outcomes[host]
+    assert {(f.check, f.target) for f in outcome.findings} == EXPECTED[host]
+    assert outcome.errors == () and outcome.complete
+
+
+def test_no_member_data_is_ever_kept(outcomes: dict[str, ScopeOutcome]) -> None:
+    text = json.dumps([f.as_dict() for o in outcomes.values() for f in o.findings])
+    for _name, email, phone, born, _ in sf.members(300) + sf.members(40, 9):
+        assert email not in text and phone not in text and born not in text
+    assert "Tr0ub4dor" not in text and "s3cr3tsessionvalue" not in text
+
+
+def test_grade_and_remediation_are_concrete(outcomes: dict[str, ScopeOutcome]) -> None:
+    by_check = {f.check: f for f in outcomes[sf.WEAK].findings}
+    assert by_check["site.grade"].evidence.startswith("F ")
+    assert "Strict-Transport-Security: max-age=" in by_check["site.hsts.missing"].remediation
+    assert "GDPR" in by_check["site.pii.exposed"].remediation
+    assert (
+        "300" in by_check["site.pii.exposed"].evidence
+        or "40" in by_check["site.pii.exposed"].evidence
+    )
+
+
+def test_cli_audits_a_website_url(site_world: AuditWorld, tmp_path: object) -> None:
+    from typer.testing import CliRunner
+
+    from rempart.cli.app import app
+
+    config = site_world.config()
+    result = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            f"https://{sf.CLEAN}/",
+            f"https://{sf.CATCHALL}/",
+            "--format",
+            "json",
+            "--resolver",
+            site_world.resolver,
+            "--https-port",
+            str(config.https_port),
+            "--http-port",
+            str(config.http_port),
+            "--ca-file",
+            str(site_world.ca_file),
+            "--db",
+            f"{tmp_path}/s.db",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["scope"], r["check"]) for r in rows] == [
+        ("https://catchall.site.test/", "site.securitytxt.missing")
+    ]

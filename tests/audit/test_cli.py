@@ -177,5 +177,5 @@ def test_campaign_fail_on_is_the_default_threshold(world: AuditWorld, tmp_path: 
     )
     code, _, err = _run(world, tmp_path, "--campaign", str(campaign))
     assert code == 1  # the low finding reaches the campaign's threshold
-    assert "1 domain(s): 1 low." in err
+    assert "1 domain(s) and website(s): 1 low." in err
     assert _run(world, tmp_path, "--campaign", str(campaign), "--fail-on", "high")[0] == 0

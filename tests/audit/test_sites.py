@@ -66,6 +66,16 @@ def test_site_yields_exactly_its_findings(host: str, outcomes: dict[str, ScopeOu
     assert outcome.errors == () and outcome.complete
 
 
+GONE = ("site.dns.missing", "gone.site.test")
+"""What a campaign website whose name no longer resolves yields."""
+
+
+def test_a_site_whose_name_is_gone(site_world: AuditWorld) -> None:
+    outcome = audit_site(parse_site("https://gone.site.test/", "t"), site_world.config())
+    assert [(f.check, f.target) for f in outcome.findings] == [GONE]
+    assert outcome.complete
+
+
 def test_no_member_data_is_ever_kept(outcomes: dict[str, ScopeOutcome]) -> None:
     text = json.dumps([f.as_dict() for o in outcomes.values() for f in o.findings])
     for _name, email, phone, born, _ in sf.members(300) + sf.members(40, 9):
@@ -115,3 +125,20 @@ def test_cli_audits_a_website_url(site_world: AuditWorld, tmp_path: object) -> N
     assert [(r["scope"], r["check"]) for r in rows] == [
         ("https://catchall.site.test/", "site.securitytxt.missing")
     ]
+
+
+def test_sites_give_the_same_results_on_dask(site_world: AuditWorld, tmp_path: object) -> None:
+    from rempart.audit.run import run_audit
+    from rempart.engine import DaskRunner, LocalRunner
+    from rempart.store import Store
+
+    targets = [parse_site(f"https://{h}/", "t") for h in (sf.WEAK, sf.CLEAN, sf.CATCHALL)]
+    config = site_world.config(max_pages=20)
+    seen = []
+    with DaskRunner("local", n_workers=2, threads_per_worker=2) as dask:
+        for i, runner in enumerate((LocalRunner(4), dask)):
+            with Store.open(f"{tmp_path}/s{i}.db") as store:
+                report = run_audit(targets, config, store, runner)
+            seen.append({(f.scope, f.check, f.target) for f in report.findings})
+    assert seen[0] == seen[1]
+    assert {(c, t) for _, c, t in seen[0]} == set().union(*EXPECTED.values())

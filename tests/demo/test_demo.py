@@ -31,3 +31,9 @@ def test_demo_audits_fixes_and_keeps_history(tmp_path: Path) -> None:
     assert ("mouvement-exemple.example", "mail.starttls.missing") in by_check
     assert ("mouvernent-exemple.example", "mail.nonsending.receives") in by_check
     assert ("exemple2027.example", "mail.nonsending.spf") in by_check
+    # the websites: the 2016 case (a members export readable without login), the dangling
+    # donation site, the candidate site answering plain HTTP
+    main = "https://mouvement-exemple.example/"
+    assert (main, "site.backoffice.open") in by_check and (main, "site.pii.exposed") in by_check
+    assert ("https://dons.mouvement-exemple.example/", "site.dns.missing") in by_check
+    assert ("https://exemple2027.example/", "site.https.no_redirect") in by_check

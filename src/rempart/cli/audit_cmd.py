@@ -153,7 +153,7 @@ def _summarise(report: AuditReport) -> None:
     counts = Counter(f.severity for f in report.findings if f.status.value == "open")
     parts = [f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s]]
     domains = len(report.outcomes) + len(report.reused)
-    err.print(f"{domains} domain(s): {', '.join(parts) or 'no open findings'}.")
+    err.print(f"{domains} domain(s) and website(s): {', '.join(parts) or 'no open findings'}.")
 
 
 def _exit_code(report: AuditReport, problems: tuple[str, ...], threshold: Severity) -> int:

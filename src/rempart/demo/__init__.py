@@ -16,10 +16,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from rempart.audit.config import AuditTarget
 from rempart.audit.run import AuditReport, run_audit
-from rempart.audit.targets import from_campaign
+from rempart.audit.targets import Target, from_campaign
 from rempart.cli.output import FORMATS
+from rempart.demo import sites as demo_sites
 from rempart.demo import zones as demo_zones
 from rempart.engine import LocalRunner
 from rempart.model import Severity, Status
@@ -53,9 +53,9 @@ def run_demo(
 
 def _story(store: Store, out: Console) -> int:
     campaign = load_campaign(campaign_path())
-    targets = [t for t in from_campaign(campaign) if isinstance(t, AuditTarget)]
+    targets = from_campaign(campaign)
     out.rule(f"Rempart demo — {campaign.organisation.name}")
-    out.print("Auditing the example campaign's domains against local servers "
+    out.print("Auditing the example campaign's domains and websites against local servers "
               "(DNS, mail, HTTPS on 127.0.0.x): nothing leaves this machine.\n")  # fmt: skip
     first = _audit(store, targets, demo_zones.DMARC_BEFORE, out)
     FORMATS["table"].write(first.findings, out.file)
@@ -70,8 +70,13 @@ def _story(store: Store, out: Console) -> int:
     return 2 if first.errors or second.errors else 0
 
 
-def _audit(store: Store, targets: list[AuditTarget], dmarc: str, out: Console) -> AuditReport:
-    world = AuditWorld(demo_zones.zones(dmarc), demo_zones.MAIL_HOSTS, demo_zones.routes())
+def _audit(store: Store, targets: list[Target], dmarc: str, out: Console) -> AuditReport:
+    world = AuditWorld(
+        demo_zones.zones(dmarc),
+        demo_zones.MAIL_HOSTS,
+        demo_zones.routes(),
+        sites=demo_sites.sites(),
+    )
     with world, LocalRunner(8) as runner:
         report = run_audit(targets, world.config(), store, runner, fresh=True)
     for line in report.errors:
@@ -82,5 +87,5 @@ def _audit(store: Store, targets: list[AuditTarget], dmarc: str, out: Console) -
 def _summary(report: AuditReport, out: Console) -> None:
     counts = Counter(f.severity for f in report.findings if f.status == Status.OPEN)
     parts = [f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s]]
-    out.print(f"\n[bold]{len(report.outcomes)} domains audited: "
+    out.print(f"\n[bold]{len(report.outcomes)} domains and websites audited: "
               f"{', '.join(parts) or 'no open findings'}.[/bold]\n")  # fmt: skip

@@ -59,7 +59,7 @@ def main_zone(dmarc: str) -> str:
     d = MAIN
     return (
         _head(d)
-        + f"""{d}. A 192.0.2.80
+        + f"""{d}. A 127.0.0.30
 www.{d}. CNAME {d}.
 {d}. MX 10 mx1.{PROVIDER}.
 {d}. MX 20 relay.{d}.
@@ -100,8 +100,8 @@ def _candidate_zone() -> str:
     d = CANDIDATE
     return (
         _head(d)
-        + f"""{d}. A 192.0.2.90
-www.{d}. A 192.0.2.90
+        + f"""{d}. A 127.0.0.31
+www.{d}. A 127.0.0.31
 {d}. TXT "google-site-verification=3x4mpl3"
 """
     )

@@ -60,6 +60,14 @@ def audit_site(target: SiteTarget, config: AuditConfig) -> ScopeOutcome:
         parse_nameserver(config.resolver) if config.resolver else None, config.dns_timeout
     )
     address = dns.exists(target.host)
+    if address.status in ("nxdomain", "nodata"):
+        gone = Observation(
+            "site.dns.missing",
+            target.host,
+            address.describe(),
+            (("host", target.host), ("detail", address.describe())),
+        )
+        return _outcome(site, [gone], [])
     if not address.ok:
         return ScopeOutcome(target.scope, errors=(f"dns: {address.describe()}",))
     tls = probe_tls(

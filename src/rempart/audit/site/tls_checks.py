@@ -24,6 +24,16 @@ _ANSSI = "ANSSI, recommandations de sécurité relatives à TLS"
 
 SPECS = (
     CheckSpec(
+        "site.dns.missing",
+        _H,
+        "The website's name does not resolve",
+        "Visitors get an error instead of the site, and a name left pointing at a "
+        "deleted service can be taken over by someone else.",
+        "Check the DNS records of {host} (seen: {detail}); if the site moved, update the "
+        "campaign file; if it is gone, delete its records.",
+        ("RFC 1034",),
+    ),
+    CheckSpec(
         "site.https.unavailable",
         _H,
         "The site cannot be reached over HTTPS",

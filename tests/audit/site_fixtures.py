@@ -158,7 +158,19 @@ def catchall_site() -> SiteHost:
     return SiteHost(CATCHALL_IP, (CATCHALL,), r, plain)
 
 
-SITES = (weak_site, clean_site, catchall_site)
+PLAIN, PLAIN_IP = "plain.site.test", "127.0.0.23"
+
+
+def plain_site() -> SiteHost:
+    """A site with no HTTPS at all, and its framework's .env left in the web root."""
+    home = b"<!doctype html><html><body><h1>Section locale</h1></body></html>"
+    env = b"APP_KEY=base64:c2VjcmV0\nDB_PASSWORD=hunter2\nMAIL_PASSWORD=hunter3\n"
+    plain = {(PLAIN, "/"): Route(body=home, headers=HTML),
+             (PLAIN, "/.env"): Route(body=env, headers=TEXT)}  # fmt: skip
+    return SiteHost(PLAIN_IP, (PLAIN,), {}, plain, https=False)
+
+
+SITES = (weak_site, clean_site, catchall_site, plain_site)
 
 ZONE = f"""$TTL 300
 site.test. SOA ns1.site.test. h.site.test. 1 7200 3600 1209600 3600
@@ -167,4 +179,5 @@ ns1.site.test. A 192.0.2.53
 {WEAK}. A {WEAK_IP}
 {CLEAN}. A {CLEAN_IP}
 {CATCHALL}. A {CATCHALL_IP}
+{PLAIN}. A {PLAIN_IP}
 """

@@ -44,6 +44,18 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("site.wp.xmlrpc", f"{W}/xmlrpc.php"),
     },
     sf.CLEAN: set(),  # a well-kept site: nothing to say
+    # no HTTPS at all: said once, then the site is still read over plain HTTP
+    sf.PLAIN: {
+        ("site.https.unavailable", "https://plain.site.test/"),
+        ("site.https.no_redirect", "http://plain.site.test/"),
+        ("site.headers.csp_missing", "http://plain.site.test/"),
+        ("site.headers.frame_missing", "http://plain.site.test/"),
+        ("site.headers.nosniff_missing", "http://plain.site.test/"),
+        ("site.headers.referrer_missing", "http://plain.site.test/"),
+        ("site.grade", "http://plain.site.test/"),
+        ("site.securitytxt.missing", "http://plain.site.test/.well-known/security.txt"),
+        ("site.exposed.env", "http://plain.site.test/.env"),  # key names only, never values
+    },
     # every path answers 200 with the home page: no exposure may be inferred from that;
     # its "security.txt" is that HTML page, so it really has none
     sf.CATCHALL: {
@@ -55,7 +67,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
 @pytest.fixture(scope="module")
 def outcomes(site_world: AuditWorld) -> dict[str, ScopeOutcome]:
     config = site_world.config(max_pages=20)
-    hosts = (sf.WEAK, sf.CLEAN, sf.CATCHALL)
+    hosts = (sf.WEAK, sf.CLEAN, sf.CATCHALL, sf.PLAIN)
     return {h: audit_site(parse_site(f"https://{h}/", "test"), config) for h in hosts}
 
 
@@ -81,6 +93,7 @@ def test_no_member_data_is_ever_kept(outcomes: dict[str, ScopeOutcome]) -> None:
     for _name, email, phone, born, _ in sf.members(300) + sf.members(40, 9):
         assert email not in text and phone not in text and born not in text
     assert "Tr0ub4dor" not in text and "s3cr3tsessionvalue" not in text
+    assert "hunter2" not in text and "c2VjcmV0" not in text
 
 
 def test_grade_and_remediation_are_concrete(outcomes: dict[str, ScopeOutcome]) -> None:
@@ -132,7 +145,7 @@ def test_sites_give_the_same_results_on_dask(site_world: AuditWorld, tmp_path: o
     from rempart.engine import DaskRunner, LocalRunner
     from rempart.store import Store
 
-    targets = [parse_site(f"https://{h}/", "t") for h in (sf.WEAK, sf.CLEAN, sf.CATCHALL)]
+    targets = [parse_site(f"https://{h}/", "t") for h in EXPECTED]
     config = site_world.config(max_pages=20)
     seen = []
     with DaskRunner("local", n_workers=2, threads_per_worker=2) as dask:

@@ -61,6 +61,8 @@ class SiteHost:
     """Highest TLS version offered (``TLSv1_1`` makes an outdated site)."""
     cert: str = "valid"
     """``valid``, ``self-signed`` or ``expired``."""
+    https: bool = True
+    """Listen for HTTPS (False: a site served over plain HTTP only)."""
 
 
 @dataclass
@@ -117,14 +119,15 @@ class AuditWorld(Service):
         plain = [h for h in hosts if h.http_routes]
         self.http_port = _free_port([h.address for h in plain]) if plain else 0
         for host in hosts:
-            server = LocalHTTPSServer(
-                host.routes,
-                cert=self._cert(host),
-                host=host.address,
-                port=self.https_port,
-                tls_max_version=host.tls_max,
-            )
-            self.web.append(server.start())
+            if host.https:
+                server = LocalHTTPSServer(
+                    host.routes,
+                    cert=self._cert(host),
+                    host=host.address,
+                    port=self.https_port,
+                    tls_max_version=host.tls_max,
+                )
+                self.web.append(server.start())
             if host.http_routes:
                 self.web.append(
                     LocalHTTPSServer(

@@ -38,18 +38,22 @@ class _Site:
         self.http_port = config.http_port if target.port is None else None
         self.base = f"https://{target.host}:{self.https_port}"
         self.canonical = target.url.rstrip("/")
+        self.plain_base = f"http://{target.host}:{self.http_port}"
+        self.plain_canonical = f"http://{target.host}"
 
     def url(self, path: str) -> str:
         """The URL to fetch for ``path`` (with the port actually used)."""
         return self.base + path
 
+    def use_plain_http(self) -> None:
+        """Read the site over plain HTTP (it offers no HTTPS at all)."""
+        self.base, self.canonical = self.plain_base, self.plain_canonical
+
     def canon(self, text: str) -> str:
-        """``text`` with the fetch origin replaced by the site's canonical one."""
+        """``text`` with the fetch origins replaced by the site's canonical ones."""
         text = text.replace(self.base, self.canonical)
         if self.http_port is not None:
-            text = text.replace(
-                f"http://{self.target.host}:{self.http_port}", f"http://{self.target.host}"
-            )
+            text = text.replace(self.plain_base, self.plain_canonical)
         return text
 
 
@@ -83,8 +87,10 @@ def audit_site(target: SiteTarget, config: AuditConfig) -> ScopeOutcome:
         dns, ca_file=config.ca_file, timeout=config.https_timeout, user_agent=USER_AGENT
     ) as web:
         observations += _plain_http(site, web)
-        if tls.versions:
-            observations += _over_https(site, web, config, errors)
+        if not tls.versions and site.http_port is not None:
+            site.use_plain_http()  # no HTTPS at all: the site is still read, over HTTP
+        if tls.versions or site.http_port is not None:
+            observations += _over_web(site, web, config, errors)
     return _outcome(site, observations, errors)
 
 
@@ -96,7 +102,7 @@ def _plain_http(site: _Site, web: WebClient) -> list[Observation]:
     return redirect_observations(site.canonical + "/", plain)
 
 
-def _over_https(
+def _over_web(
     site: _Site, web: WebClient, config: AuditConfig, errors: list[str]
 ) -> list[Observation]:
     home = web.get(site.url("/"), follow=5)

@@ -485,6 +485,10 @@ class Served:
 
     requests: int
     connections: int
+    """TCP connections accepted (TLS probes and failed handshakes included)."""
+    handshakes: int
+    """Connections that got past the TLS handshake, or plain HTTP ones (racy: a client
+    that closes right after its handshake may reset it before the server finishes)."""
     by_host: collections.Counter[str]
     by_method: collections.Counter[str]
 
@@ -494,12 +498,15 @@ class ServerCounter:
 
     ``LocalHTTPSServer.requests`` keeps only the last 1000 requests, so each
     server's internal ``seen`` deque is replaced by a :class:`CountingSeen`
-    (same bound, same contents) once the world is started.
+    (same bound, same contents) once the world is started, and its
+    ``get_request`` (the accept) is wrapped to count TCP connections.
     """
 
     def __init__(self, world: AuditWorld) -> None:
         self.servers = list(world.web)
         self.seen: list[CountingSeen] = []
+        self.lock = threading.Lock()
+        self.accepted = 0
         for web in self.servers:
             inner = web._server  # the running http.server instance
             assert inner is not None, "start the world first"
@@ -507,6 +514,16 @@ class ServerCounter:
             counting.extend(inner.seen)
             inner.seen = counting
             self.seen.append(counting)
+            inner.get_request = self._counting(inner.get_request)  # type: ignore[method-assign]
+
+    def _counting(self, accept: Callable[[], Any]) -> Callable[[], Any]:
+        def get_request() -> Any:
+            connection = accept()
+            with self.lock:
+                self.accepted += 1
+            return connection
+
+        return get_request
 
     def snapshot(self) -> Served:
         by_host: collections.Counter[str] = collections.Counter()
@@ -515,8 +532,11 @@ class ServerCounter:
             with s.lock:
                 by_host.update(s.by_host)
                 by_method.update(s.by_method)
+        with self.lock:
+            accepted = self.accepted
         return Served(
             sum(s.total for s in self.seen),
+            accepted,
             sum(w.accepted_connections for w in self.servers),
             by_host,
             by_method,
@@ -527,6 +547,7 @@ class ServerCounter:
         return Served(
             after.requests - before.requests,
             after.connections - before.connections,
+            after.handshakes - before.handshakes,
             after.by_host - before.by_host,
             after.by_method - before.by_method,
         )
@@ -583,6 +604,8 @@ class Row:
     gc_s: float = 0.0
     gc_longest_s: float = 0.0
     dns_queries: int = 0
+    handshakes: int = 0
+    """Connections past the TLS handshake (or plain HTTP), as the servers count them."""
     requests_by_method: dict[str, int] = field(default_factory=dict)
     requests_per_site: dict[str, float] = field(default_factory=dict)
     """min / median / max requests a site received."""
@@ -726,6 +749,7 @@ def run_rempart(
         gc_s=gcw.total,
         gc_longest_s=gcw.longest,
         dns_queries=sum(world.dns.queries.values()),
+        handshakes=served.handshakes,
         requests_by_method=dict(served.by_method),
         requests_per_site=_per_site(served, plan.sites),
     )
@@ -1049,6 +1073,7 @@ def run_anchor(
         gc_s=gcw.total,
         gc_longest_s=gcw.longest,
         dns_queries=sum(world.dns.queries.values()),
+        handshakes=served.handshakes,
         requests_by_method=dict(served.by_method),
         requests_per_site=_per_site(served, plan.sites),
         other_cpu_s=data["cpu_s"],
@@ -1128,7 +1153,10 @@ def grade_agreement(
     disclosed = collections.Counter(k[0] for k in rempart.keys if k[1] == "site.disclosure.version")
     for r in rows:
         if r["observatory_error"]:
-            reasons["observatory could not scan the site"] += 1
+            why = "Observatory could not scan"
+            if r["outdated_tls"]:
+                why += " (TLS 1.0-1.1-only server: Node's minimum is TLS 1.2)"
+            reasons[why] += 1
             continue
         if r not in scored or r["rempart"] == r["observatory"]:
             continue
@@ -1221,8 +1249,13 @@ def notes(result: dict[str, Any], rows: Sequence[Row], guard: LoopbackGuard) -> 
     out.append(
         "Requests counted at the servers (every GET/HEAD answered; the anchor's OPTIONS "
         "preflight is answered 501 by the test server before routing and is not counted); "
-        f"connections = TLS or TCP connections accepted. Requests per site min / median / "
-        f"max: {per_site}."
+        "connections = TCP connections the servers accepted, TLS-version probes and "
+        f"refused handshakes included. Requests per site min / median / max: {per_site}."
+    )
+    out.append(
+        "Requests served per second: "
+        + ", ".join(f"{r.name} {r.requests / max(r.wall_s, 1e-9):.0f}" for r in rows)
+        + "."
     )
     out.append(
         "Garbage collection in this process (all threads stop): "
@@ -1438,6 +1471,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "rows": [r.as_dict() for r in rows],
         "findings_match": match,
         "planted_found": recall,
+        "findings_by_check": dict(
+            sorted(collections.Counter(k[1] for k in next(iter(measured.values())).keys).items())
+        ),
         "anchor": anchor,
         "planted": {
             s.host: {"kind": s.kind, "address": s.address, "traits": s.traits} for s in plan.sites

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from rempart.audit.site import exposure
 from rempart.audit.site.job import audit_site
 from rempart.audit.targets import parse_site
 from rempart.model import ScopeOutcome
@@ -155,3 +156,31 @@ def test_sites_give_the_same_results_on_dask(site_world: AuditWorld, tmp_path: o
             seen.append({(f.scope, f.check, f.target) for f in report.findings})
     assert seen[0] == seen[1]
     assert {(c, t) for _, c, t in seen[0]} == set().union(*EXPECTED.values())
+
+
+@pytest.mark.timeout(120)
+def test_a_hostile_site_cannot_stall_the_audit() -> None:
+    from rempart.testing.https_server import Route
+    from rempart.testing.world import SiteHost
+
+    host = "www.hostile.test"
+    nasty = (b"<!doctype html><html><head>" + b"<meta name='generator' content='" * 20_000
+             + b"<a href='/x'<<<<<" + b"<div " * 60_000 + b'<a b="' * 20_000)  # fmt: skip
+    routes = {
+        (host, "/"): Route(body=nasty, headers=(("Content-Type", "text/html"),)),
+        (host, "*"): Route(body=b"slow", delay=30.0),  # every guessed path drips
+    }
+    zone = (
+        "$TTL 60\nhostile.test. SOA ns.hostile.test. h.hostile.test. 1 7200 3600 1209600 60\n"
+        f"{host}. A 127.0.0.24\n"
+    )
+    site = SiteHost("127.0.0.24", (host,), routes)
+    with AuditWorld({"hostile.test.": zone}, sites=[site]) as world:
+        config = world.config(https_timeout=1.0, max_pages=5, site_budget_seconds=8.0)
+        outcome = audit_site(parse_site(f"https://{host}/", "t"), config)
+    checks = {f.check for f in outcome.findings}
+    assert "site.headers.csp_missing" in checks  # the home page was still judged
+    assert not any(c.startswith("site.exposed") for c in checks)  # timeouts prove nothing
+    # the unfetched paths make the outcome incomplete: nothing will be marked fixed
+    paths = len(exposure.PROBE_PATHS)
+    assert [e.split(" guessed")[0] for e in outcome.errors] == [f"exposure: {paths} of {paths}"]

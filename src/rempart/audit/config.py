@@ -96,3 +96,5 @@ class AuditConfig:
     """Pages a website crawl may fetch beyond the guessed paths."""
     ignore_robots: bool = False
     """Crawl pages that robots.txt disallows."""
+    site_budget_seconds: float = 120.0
+    """Time one website's audit may spend fetching; what is left is reported unchecked."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from rempart.audit.config import AuditConfig, SiteTarget
@@ -27,6 +28,9 @@ from rempart.net.web import WebClient
 log = logging.getLogger(__name__)
 
 USER_AGENT = "Rempart-audit/0.1 (campaign self-audit; GET and HEAD only)"
+
+PARALLEL_FETCHES = 4
+"""Requests in flight to one site at a time."""
 
 
 class _Site:
@@ -84,7 +88,12 @@ def audit_site(target: SiteTarget, config: AuditConfig) -> ScopeOutcome:
     observations = tls_observations(site.canonical + "/", tls)
     errors: list[str] = []
     with WebClient(
-        dns, ca_file=config.ca_file, timeout=config.https_timeout, user_agent=USER_AGENT
+        dns,
+        ca_file=config.ca_file,
+        timeout=config.https_timeout,
+        user_agent=USER_AGENT,
+        per_host=PARALLEL_FETCHES,
+        budget_seconds=config.site_budget_seconds,
     ) as web:
         observations += _plain_http(site, web)
         if not tls.versions and site.http_port is not None:
@@ -116,15 +125,33 @@ def _over_web(
     baseline = exposure.make_baseline(
         [web.get(site.url(f"/{secrets.token_hex(8)}")) for _ in range(2)]
     )
-    responses = {
-        path: web.get(site.url(path), range_bytes=_range(path)) for path in exposure.PROBE_PATHS
-    }
+    responses = _fetch_all(site, web, exposure.PROBE_PATHS)
+    errors.extend(_unfetched(responses))
     found += exposure.judge_all(responses, baseline)
     fetched = [home, *(r for r in responses.values() if not exposure.is_catch_all(r, baseline))]
     found += _wordpress(site, web, home)
     fetched += list(_crawl(site, web, home, config))
     found += _personal_data(site, fetched, baseline)
     return found
+
+
+def _fetch_all(site: _Site, web: WebClient, paths: Sequence[str]) -> dict[str, Fetched]:
+    """Guessed paths, a few at a time (the client's per-host limit keeps it polite)."""
+    with ThreadPoolExecutor(PARALLEL_FETCHES) as pool:
+        fetched = pool.map(lambda p: web.get(site.url(p), range_bytes=_range(p)), paths)
+        return dict(zip(paths, fetched, strict=True))
+
+
+def _unfetched(responses: dict[str, Fetched]) -> list[str]:
+    """One error line when guessed paths could not be fetched: nothing can be said of them."""
+    failed = [(path, r.error) for path, r in responses.items() if r.status == 0]
+    if not failed:
+        return []
+    path, error = failed[0]
+    return [
+        f"exposure: {len(failed)} of {len(responses)} guessed paths not fetched "
+        f"(e.g. {path}: {error})"
+    ]
 
 
 def _range(path: str) -> int | None:

@@ -1215,12 +1215,18 @@ def markdown(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def _first(values: list[float] | None) -> str:
+    return f"{values[0]:.1f}" if values else "?"
+
+
 def notes(result: dict[str, Any], rows: Sequence[Row], guard: LoopbackGuard) -> list[str]:
     """The lines printed under the table."""
     facts, mix, setup = result["machine"], result["mix"], result["setup"]
     out = [
         f"Machine: {facts['cpus']} CPUs ({facts['cpus_usable']} usable), "
-        f"{facts['implementation']} {facts['python']}, {facts['platform']}.",
+        f"{facts['implementation']} {facts['python']}, {facts['platform']}; load average "
+        f"(1 min) {_first(facts.get('load_average_at_start'))} at start, "
+        f"{_first(facts.get('load_average_at_end'))} at end.",
         f"Sites: {result['sites']} ({mix.get('weak', 0)} weak WordPress, "
         f"{mix.get('clean', 0)} well kept, {mix.get('catchall', 0)} catch-all) on "
         f"{mix['site_hosts']} web servers (127.0.1.x; {mix.get('outdated_tls', 0)} sites on "
@@ -1316,6 +1322,14 @@ def notes(result: dict[str, Any], rows: Sequence[Row], guard: LoopbackGuard) -> 
     return out
 
 
+def _load() -> list[float] | None:
+    """The 1/5/15-minute load averages (other processes compete for the CPUs too)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--sites", type=int, default=100, help="sites to generate (100)")
@@ -1355,6 +1369,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.install_anchor:
         install_anchor(args.anchor_dir)
     facts = machine()
+    facts["load_average_at_start"] = _load()
     say(f"Rempart website benchmark: {args.sites} sites, {facts['cpus']} CPUs")
     plan = build_plan(args.sites, args.seed)
     t0 = time.perf_counter()
@@ -1441,6 +1456,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 anchor = {"ran": False, "reason": reason}
     finally:
         world.stop()
+    facts["load_average_at_end"] = _load()
     match = compare(measured)
     recall = planted_found(plan, next(iter(measured.values())), outdated)
     if anchor and anchor.get("ran"):

@@ -170,7 +170,25 @@ def plain_site() -> SiteHost:
     return SiteHost(PLAIN_IP, (PLAIN,), {}, plain, https=False)
 
 
-SITES = (weak_site, clean_site, catchall_site, plain_site)
+EXPIRED, EXPIRED_IP = "expired.site.test", "127.0.0.25"
+
+
+def expired_site() -> SiteHost:
+    """Well-kept headers, but its certificate expired ten days ago and .git/ is exposed."""
+    home = b"<!doctype html><html><body><h1>Ancien site</h1></body></html>"
+    routes = {
+        (EXPIRED, "/"): Route(body=home, headers=CLEAN_HEADERS),
+        (EXPIRED, "/.git/config"): Route(body=GIT_CONFIG, headers=TEXT),
+        (EXPIRED, "/.well-known/security.txt"): Route(
+            body=b"Contact: mailto:security@expired.site.test\nExpires: 2099-01-01T00:00:00Z\n",
+            headers=TEXT,
+        ),
+    }
+    plain = {(EXPIRED, "*"): Route(status=301, headers=(("Location", f"https://{EXPIRED}/"),))}
+    return SiteHost(EXPIRED_IP, (EXPIRED,), routes, plain, cert="expired")
+
+
+SITES = (weak_site, clean_site, catchall_site, plain_site, expired_site)
 
 ZONE = f"""$TTL 300
 site.test. SOA ns1.site.test. h.site.test. 1 7200 3600 1209600 3600
@@ -180,4 +198,5 @@ ns1.site.test. A 192.0.2.53
 {CLEAN}. A {CLEAN_IP}
 {CATCHALL}. A {CATCHALL_IP}
 {PLAIN}. A {PLAIN_IP}
+{EXPIRED}. A {EXPIRED_IP}
 """

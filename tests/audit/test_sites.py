@@ -45,6 +45,11 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("site.wp.xmlrpc", f"{W}/xmlrpc.php"),
     },
     sf.CLEAN: set(),  # a well-kept site: nothing to say
+    # an expired certificate is reported, then the site is still read (GET only)
+    sf.EXPIRED: {
+        ("site.tls.cert_invalid", "expired.site.test"),
+        ("site.exposed.vcs", "https://expired.site.test/.git/config"),
+    },
     # no HTTPS at all: said once, then the site is still read over plain HTTP
     sf.PLAIN: {
         ("site.https.unavailable", "https://plain.site.test/"),
@@ -68,7 +73,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
 @pytest.fixture(scope="module")
 def outcomes(site_world: AuditWorld) -> dict[str, ScopeOutcome]:
     config = site_world.config(max_pages=20)
-    hosts = (sf.WEAK, sf.CLEAN, sf.CATCHALL, sf.PLAIN)
+    hosts = (sf.WEAK, sf.CLEAN, sf.CATCHALL, sf.PLAIN, sf.EXPIRED)
     return {h: audit_site(parse_site(f"https://{h}/", "test"), config) for h in hosts}
 
 

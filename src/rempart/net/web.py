@@ -45,6 +45,7 @@ import httpx
 from rempart.audit.site.model import Fetched
 from rempart.net.dns import DnsClient
 from rempart.net.smtp import HostLimiter
+from rempart.net.tls import client_context
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,10 @@ class WebClient:
         user_agent: str = DEFAULT_USER_AGENT,
         budget_bytes: int = 20 * 1024 * 1024,
         budget_seconds: float = 120.0,
+        verify: bool = True,
     ) -> None:
+        """``verify=False`` reads a site whose certificate already failed (and was reported):
+        its pages are still examined, nothing from it is trusted."""
         if per_host < 1:
             raise ValueError("per_host must be at least 1")
         self.dns = dns
@@ -100,7 +104,9 @@ class WebClient:
         self.user_agent = user_agent
         self.budget_bytes = budget_bytes
         self.budget_seconds = budget_seconds
-        self._ssl = verify_context(ca_file)
+        self._ssl = (
+            verify_context(ca_file) if verify else client_context(None, verify=False, legacy=True)
+        )
         self._limiter = HostLimiter(per_host)
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str, int, str], httpx.Client] = {}

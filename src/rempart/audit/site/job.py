@@ -94,6 +94,7 @@ def audit_site(target: SiteTarget, config: AuditConfig) -> ScopeOutcome:
         user_agent=USER_AGENT,
         per_host=PARALLEL_FETCHES,
         budget_seconds=config.site_budget_seconds,
+        verify=tls.cert_valid or not tls.versions,  # a bad certificate is reported, then read
     ) as web:
         observations += _plain_http(site, web)
         if not tls.versions and site.http_port is not None:
@@ -104,9 +105,9 @@ def audit_site(target: SiteTarget, config: AuditConfig) -> ScopeOutcome:
 
 
 def _plain_http(site: _Site, web: WebClient) -> list[Observation]:
-    port = f":{site.http_port}" if site.http_port not in (None, 80) else ""
     if site.http_port is None:
         return []  # an explicit-port site has no plain-HTTP twin to check
+    port = f":{site.http_port}" if site.http_port != 80 else ""
     plain = web.get(f"http://{site.target.host}{port}/")
     return redirect_observations(site.canonical + "/", plain)
 
@@ -131,7 +132,7 @@ def _over_web(
     fetched = [home, *(r for r in responses.values() if not exposure.is_catch_all(r, baseline))]
     found += _wordpress(site, web, home)
     fetched += list(_crawl(site, web, home, config))
-    found += _personal_data(site, fetched, baseline)
+    found += _personal_data(site, fetched)
     return found
 
 
@@ -193,9 +194,7 @@ def _crawl(site: _Site, web: WebClient, home: Fetched, config: AuditConfig) -> I
     return crawl(home, lambda url: web.get(url, follow=2), budget=config.max_pages, allowed=allowed)
 
 
-def _personal_data(
-    site: _Site, fetched: list[Fetched], baseline: exposure.Baseline
-) -> list[Observation]:
+def _personal_data(site: _Site, fetched: list[Fetched]) -> list[Observation]:
     found: list[Observation] = []
     for page in {f.url: f for f in fetched}.values():
         if page.status not in (200, 206) or _is_login_page(page):

@@ -817,6 +817,28 @@ def planted_found(plan: Plan, measured: Measured, outdated: set[str]) -> dict[st
     }
 
 
+def make_dask(threads: int, profiler: bool) -> Any:
+    """``DaskRunner("local", n_workers=2, ...)``, by default without Dask's worker profiler.
+
+    Each Dask worker samples its threads with ``sys._current_frames()`` every 10 ms
+    and hooks a callback into the garbage collector. On CPython 3.11 that can
+    deadlock the worker (CPython gh-106883, dask/distributed#8616: a collection
+    inside ``sys._current_frames()`` waits for the GIL while holding the runtime's
+    thread-list lock, which a thread starting a new thread needs). Here a worker
+    froze in 2 of ~10 runs of 100 sites; Dask replaced it after ~10 minutes. The
+    profiler is turned off through the configuration the nanny hands its worker;
+    ``--dask-profiler`` keeps Dask's default.
+    """
+    import dask
+    import distributed  # noqa: F401  (loads Dask's distributed defaults before the override)
+
+    from rempart.engine import DaskRunner
+
+    settings = {} if profiler else {"distributed.worker.profile.enabled": False}
+    with dask.config.set(settings):
+        return DaskRunner("local", n_workers=2, threads_per_worker=threads)
+
+
 def compare(measured: dict[str, Measured]) -> dict[str, Any]:
     """Do all Rempart runs report the same (scope, check, target) set?"""
     names = list(measured)
@@ -1225,7 +1247,8 @@ def notes(result: dict[str, Any], rows: Sequence[Row], guard: LoopbackGuard) -> 
     out = [
         f"Machine: {facts['cpus']} CPUs ({facts['cpus_usable']} usable), "
         f"{facts['implementation']} {facts['python']}, {facts['platform']}; load average "
-        f"(1 min) {_first(facts.get('load_average_at_start'))} at start, "
+        f"(1 min, this bench's own threads included) "
+        f"{_first(facts.get('load_average_at_start'))} at start, "
         f"{_first(facts.get('load_average_at_end'))} at end.",
         f"Sites: {result['sites']} ({mix.get('weak', 0)} weak WordPress, "
         f"{mix.get('clean', 0)} well kept, {mix.get('catchall', 0)} catch-all) on "
@@ -1239,10 +1262,12 @@ def notes(result: dict[str, Any], rows: Sequence[Row], guard: LoopbackGuard) -> 
     ]
     for r in rows:
         if r.startup_s is not None:
+            profiler = "on" if result["dask_worker_profiler"] else "off (see --dask-profiler)"
             out.append(
                 f"{r.name}: LocalCluster startup {r.startup_s:.1f} s and shutdown "
                 f"{r.shutdown_s or 0:.1f} s, not in its wall time; worker peak RSS (each, "
-                f"ru_maxrss): {', '.join(f'{w:.0f}' for w in r.worker_peak_rss_mib or [])} MiB."
+                f"ru_maxrss): {', '.join(f'{w:.0f}' for w in r.worker_peak_rss_mib or [])} MiB; "
+                f"Dask's worker profiler {profiler}."
             )
         if r.tool == "rempart" and r.errors:
             out.append(f"{r.name}: {r.errors} checks could not run (see the JSON).")
@@ -1293,7 +1318,8 @@ def notes(result: dict[str, Any], rows: Sequence[Row], guard: LoopbackGuard) -> 
             f"Observatory {anchor['version']} (Node {anchor['node']}): scan() in one Node "
             f"process, serial and {ANCHOR_CONCURRENCY} in flight; Node start + import "
             f"{anchor['import_ms']:.0f} ms not in its wall time. Headers grade only: no TLS, "
-            "exposure, WordPress, crawl or personal-data checks."
+            "exposure, WordPress, crawl or personal-data checks. Its runs gave "
+            + ("the same grades." if anchor.get("runs_agree") else "DIFFERENT grades.")
         )
         out.append(
             f"Grades, Rempart vs Observatory, {g['compared']} sites: same letter "
@@ -1341,6 +1367,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2027, help="generator seed (2027)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON output path")
     parser.add_argument(
+        "--dask-profiler",
+        action="store_true",
+        help="keep Dask's worker profiler (can deadlock a worker on CPython 3.11)",
+    )
+    parser.add_argument(
         "--server-nagle",
         action="store_true",
         help="keep Nagle's algorithm on the world's web servers (40 ms per keep-alive request)",
@@ -1363,7 +1394,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the benchmark; returns what it wrote to the JSON file."""
-    from rempart.engine import DaskRunner, LocalRunner
+    from rempart.engine import LocalRunner
 
     args = parse_args(argv)
     if args.install_anchor:
@@ -1418,7 +1449,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 m = run_rempart(
                     name,
                     "dask",
-                    lambda: DaskRunner("local", n_workers=2, threads_per_worker=args.dask_threads),
+                    lambda: make_dask(args.dask_threads, args.dask_profiler),
                     world,
                     counter,
                     config,
@@ -1471,6 +1502,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "seed": args.seed,
         "max_pages": args.max_pages,
         "server_tcp_nodelay": not args.server_nagle,
+        "dask_worker_profiler": args.dask_profiler,
         "mix": plan.mix,
         "setup": {
             "build_s": round(plan.build_s, 2),

@@ -96,3 +96,16 @@ def test_workers_without_the_module_are_refused(dask_runner: DaskRunner) -> None
     _check_workers(client, "local")  # rempart itself is importable
     with pytest.raises(EngineError, match=r"cannot import rempart_no_such\.module \(install"):
         _check_workers(client, "local", module="rempart_no_such.module")
+
+
+def _profiler_setting() -> object:
+    import dask
+
+    return dask.config.get("distributed.worker.profile.enabled")
+
+
+def test_local_workers_run_without_the_profiler(dask_runner: DaskRunner) -> None:
+    """Dask's worker profiler can deadlock workers on CPython 3.11 (gh-106883)."""
+    assert dask_runner._client is not None
+    settings = dask_runner._client.run(_profiler_setting)
+    assert settings and set(settings.values()) == {False}

@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import dask
+
 from rempart.engine.jobs import Job, JobOutcome, RunnerBase, describe_error, execute
 from rempart.errors import EngineError
 
@@ -57,19 +59,11 @@ class DaskRunner(RunnerBase):
             self.address = "local"
             self.name = f"dask local ({n_workers} processes × {threads_per_worker} threads)"
             try:
-                self._cluster = distributed.LocalCluster(
-                    n_workers=n_workers,
-                    threads_per_worker=threads_per_worker,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    # Also the log level of the worker processes: spares the
-                    # user their INFO chatter and shutdown warnings.
-                    silence_logs=logging.ERROR,
-                    # Without a dashboard the scheduler still serves /health on
-                    # 8787 (warning when taken): use any free loopback port.
-                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                )
+                # Dask's worker profiler can deadlock a worker on CPython 3.11 while jobs
+                # start threads (CPython gh-106883, dask/distributed#8616): seen in 2 of
+                # ~12 benchmark runs. The nanny hands this setting to its worker process.
+                with dask.config.set({"distributed.worker.profile.enabled": False}):
+                    self._cluster = self._local_cluster(n_workers, threads_per_worker)
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             except Exception as exc:
                 self.close()
@@ -93,6 +87,24 @@ class DaskRunner(RunnerBase):
                 self.close()
                 raise
         logger.info("connected to %s", self.name)
+
+    @staticmethod
+    def _local_cluster(n_workers: int, threads_per_worker: int) -> LocalCluster:
+        import distributed
+
+        return distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=threads_per_worker,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            # Also the log level of the worker processes: spares the
+            # user their INFO chatter and shutdown warnings.
+            silence_logs=logging.ERROR,
+            # Without a dashboard the scheduler still serves /health on
+            # 8787 (warning when taken): use any free loopback port.
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        )
 
     @property
     def scheduler_address(self) -> str:

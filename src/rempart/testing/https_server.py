@@ -135,6 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: _Server
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without this every kept-alive request
+    # waits ~40 ms on a delayed ACK (measured by the website benchmark)
+    disable_nagle_algorithm = True
     timeout = _IDLE_TIMEOUT
 
     def do_GET(self) -> None:

@@ -38,7 +38,7 @@ import time
 import traceback
 import types
 import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1085,7 +1085,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 measured[name] = m
     finally:
         world.stop()
-    match = _compare(measured)
+    match = compare_runs(measured)
     _dns_load(rows, ceiling)
     result = {
         "machine": facts,
@@ -1211,7 +1211,7 @@ def notes(result: dict[str, Any], rows: Sequence[Row], guard: LoopbackGuard) -> 
     return out
 
 
-def _compare(measured: dict[str, Measured]) -> dict[str, Any]:
+def compare_runs(measured: Mapping[str, Any], unit: str = "domains") -> dict[str, Any]:
     """Do all Rempart runs report the same (scope, check, target) set?
 
     Domains where a check could not run in some run (its findings are then
@@ -1232,7 +1232,7 @@ def _compare(measured: dict[str, Measured]) -> dict[str, Any]:
         "compared": names,
         "identical": not differences,
         "findings": len(sets[names[0]]) if names else 0,
-        "domains_left_out": sorted(skipped),
+        f"{unit}_left_out": sorted(skipped),
         "differences": differences,
     }
 

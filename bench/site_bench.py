@@ -44,6 +44,7 @@ from audit_bench import (  # bench/ is not a package
     GcWatch,
     LoopbackGuard,
     _worker_peaks,
+    compare_runs,
     current_rss_mib,
     machine,
     peak_rss_mib,
@@ -839,28 +840,6 @@ def make_dask(threads: int, profiler: bool) -> Any:
         return DaskRunner("local", n_workers=2, threads_per_worker=threads)
 
 
-def compare(measured: dict[str, Measured]) -> dict[str, Any]:
-    """Do all Rempart runs report the same (scope, check, target) set?"""
-    names = list(measured)
-    skipped = set().union(*(m.incomplete for m in measured.values())) if names else set()
-    sets = {n: {k for k in m.keys if k[0] not in skipped} for n, m in measured.items()}
-    differences = {}
-    for other in names[1:]:
-        a, b = sets[names[0]], sets[other]
-        if a != b:
-            differences[other] = {
-                f"only in {names[0]}": sorted(a - b)[:10],
-                f"only in {other}": sorted(b - a)[:10],
-            }
-    return {
-        "compared": names,
-        "identical": not differences,
-        "findings": len(sets[names[0]]) if names else 0,
-        "sites_left_out": sorted(skipped),
-        "differences": differences,
-    }
-
-
 # --------------------------------------------------------------------------------------
 # The anchor: MDN HTTP Observatory, in Node, pointed at the world
 # --------------------------------------------------------------------------------------
@@ -1488,7 +1467,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     finally:
         world.stop()
     facts["load_average_at_end"] = _load()
-    match = compare(measured)
+    match = compare_runs(measured, unit="sites")
     recall = planted_found(plan, next(iter(measured.values())), outdated)
     if anchor and anchor.get("ran"):
         runs = list(anchor["runs"].values())

@@ -569,6 +569,6 @@ def test_specs_say_what_to_do() -> None:
         assert spec.references == (
             "GDPR art. 9",
             "GDPR art. 33",
-            "CNIL, sanction of a political party's website, 2016",
+            "CNIL, public warning to a political party over its website, October 2016",
         )
         assert spec.why.endswith(".") and spec.why.count(". ") == 0

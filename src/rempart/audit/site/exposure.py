@@ -995,8 +995,8 @@ WSTG_02 = "OWASP WSTG-CONF-02 (application platform configuration)"
 NUCLEI = "nuclei-templates: http/exposures"
 WPSCAN = "WPScan (version, user and XML-RPC enumeration)"
 CNIL_2016 = (
-    "CNIL, formation restreinte, 13 Oct 2016: public warning to a political party whose "
-    "members' data was readable by URL without authentication"
+    "CNIL, public warning to a political party whose website exposed its members' data "
+    "without authentication (October 2016)"
 )
 GDPR_33 = "GDPR art. 33 (breach notification within 72 h), art. 9 (political opinions)"
 NGINX_DOTFILES = "location ~ /\\.(?!well-known) {{ deny all; }}"

@@ -1,6 +1,6 @@
 """Personal data visible on the party's website: count it, never keep it.
 
-In October 2016 the CNIL sanctioned a French party whose website let anyone reach
+In October 2016 the CNIL publicly warned a French party whose website let anyone reach
 a back-office listing tens of thousands of members. :func:`scan` looks through
 one fetched page or file (HTML, CSV, JSON, SQL…) for e-mail addresses, phone
 numbers, IBANs, dates of birth and postal addresses, and returns only *counts*
@@ -616,7 +616,7 @@ _FIX = (
 _REFERENCES = (
     "GDPR art. 9",
     "GDPR art. 33",
-    "CNIL, sanction of a political party's website, 2016",
+    "CNIL, public warning to a political party over its website, October 2016",
 )
 
 SPECS: tuple[CheckSpec, ...] = (
@@ -625,7 +625,7 @@ SPECS: tuple[CheckSpec, ...] = (
         Severity.CRITICAL,
         "A public page lists personal data of many people",
         "Anyone can download a list that ties named people to the party, with their "
-        "contact details, as happened in the party data leak the CNIL sanctioned in 2016.",
+        "contact details, as in the party data leak the CNIL publicly warned about in 2016.",
         "Now: " + _FIX,
         _REFERENCES,
     ),

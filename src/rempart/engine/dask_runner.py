@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import socket
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import dask
 
@@ -73,6 +75,7 @@ class DaskRunner(RunnerBase):
         else:
             self.address = address if "://" in address else f"tcp://{address}"
             self.name = f"dask {self.address}"
+            _check_reachable(self.address, connect_timeout)
             try:
                 self._client = distributed.Client(
                     self.address, timeout=connect_timeout, set_as_default=False
@@ -210,6 +213,19 @@ def _check_workers(client: Client, address: str, module: str = __name__) -> None
             f"Dask workers at {address} cannot import {module} (install Rempart on them): "
             + ", ".join(missing)
         )
+
+
+def _check_reachable(address: str, timeout: float) -> None:
+    """Fail at once, with the system's reason, when nothing listens at a TCP scheduler
+    address (Dask itself retries for ``timeout`` and then names a variable cause)."""
+    parts = urlsplit(address)
+    if parts.scheme != "tcp" or not parts.hostname or parts.port is None:
+        return  # other transports: let Dask judge
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise EngineError(f"cannot reach Dask scheduler at {address}: {reason}") from exc
 
 
 def _reason(exc: BaseException) -> str:

@@ -616,7 +616,7 @@ def test_every_field_has_a_description() -> None:
         and issubclass(v, BaseModel)
         and v.__module__ == campaign_module.__name__
     ]
-    assert len(models) == 10
+    assert len(models) == 11
     for model in models:
         assert model.model_config.get("frozen") is True, model
         assert model.model_config.get("extra") == "forbid", model
@@ -636,7 +636,7 @@ def test_unknown_keys(tmp_path: Path) -> None:
         'domains[0].nmae: unknown key (did you mean "name"? allowed here: name, roles, '
         "dkim_selectors, note)",
         'domain: unknown key (did you mean "domains"? allowed here: organisation, domains, '
-        "websites, people, calendar, sources, audit)",
+        "websites, people, calendar, sources, audit, mail)",
     ]
 
 
@@ -783,3 +783,20 @@ def test_absurdly_nested_file(tmp_path: Path) -> None:
     with pytest.raises(CampaignError) as info:
         load_campaign(path)
     assert info.value.problems == ["is nested too deeply to be a campaign file"]
+
+
+def test_mail_section(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[organisation]\nname = "P"\n[mail]\nauthserv_ids = ["MX.Example.org", "mx.example.org"]'
+        '\nrelays = ["mx.example.org"]\nfail_on = "phishing"\n'
+    )
+    mail = load_campaign(path).mail
+    assert mail.authserv_ids == ("mx.example.org",)
+    assert (mail.relays, mail.fail_on) == (("mx.example.org",), "phishing")
+    path.write_text('[organisation]\nname = "P"\n[mail]\nauthserv_ids = ["a b"]\nfail_on = "x"\n')
+    with pytest.raises(CampaignError) as info:
+        load_campaign(path)
+    problems = info.value.problems
+    assert any(p.startswith("mail.authserv_ids[0]:") for p in problems), problems
+    assert any(p.startswith("mail.fail_on:") for p in problems), problems

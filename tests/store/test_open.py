@@ -16,7 +16,8 @@ from rempart.store.engine import create_store_engine
 from rempart.store.migrate import head_revision
 from rempart.store.schema import metadata
 
-TABLES = {"runs", "findings", "finding_history", "scope_state", "events", "alembic_version"}
+TABLES = {"runs", "findings", "finding_history", "scope_state", "events", "alembic_version",
+          "checkpoints"}  # fmt: skip
 
 
 def _revision(url: str) -> str | None:
@@ -31,10 +32,10 @@ def _revision(url: str) -> str | None:
 def test_open_migrates_then_reopen_is_idempotent(db_url: str) -> None:
     with Store.open(db_url) as store:
         run = store.start_run("audit", {"campaign": "c.toml"})
-    assert _revision(db_url) == head_revision() == "0001_initial"
+    assert _revision(db_url) == head_revision() == "0002_checkpoints"
     with Store.open(db_url) as store:
         assert store.start_run("audit", {}) == run + 1
-    assert _revision(db_url) == "0001_initial"
+    assert _revision(db_url) == "0002_checkpoints"
 
 
 def test_tables_match_models(store: Store) -> None:

@@ -709,6 +709,46 @@ class Audit(BaseModel):
         return _dedupe(selectors)
 
 
+MailVerdictName = Literal["phishing", "suspicious", "spam"]
+
+
+def _authserv_field(value: str) -> str:
+    text = value.strip().lower()
+    if not text or any(ch.isspace() or ch in ';()"' for ch in text) or len(text) > 253:
+        raise _fail(f"{_show(value)} is not an authserv-id (a host name like mx.example.org)")
+    return text
+
+
+AuthservId = Annotated[str, AfterValidator(_authserv_field)]
+
+
+class MailSettings(BaseModel):
+    """Settings of ``rempart mail``: the ``[mail]`` table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    authserv_ids: tuple[AuthservId, ...] = Field(
+        default=(),
+        description="The authserv-id your own receiving servers write in "
+        "Authentication-Results headers; only those results are trusted.",
+    )
+    relays: tuple[DomainName, ...] = Field(
+        default=(),
+        description="Host names of your own receiving mail servers (as in "
+        "'Received: ... by HOST'); mail from your domains must pass them.",
+    )
+    fail_on: MailVerdictName = Field(
+        default="suspicious",
+        description='Exit with an error when a message is at least this bad: "spam", '
+        '"suspicious" or "phishing".',
+    )
+
+    @field_validator("authserv_ids", "relays")
+    @classmethod
+    def _unique(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        return _dedupe(items)
+
+
 class Campaign(BaseModel):
     """One campaign, as described by its ``campaign.toml``."""
 
@@ -721,6 +761,7 @@ class Campaign(BaseModel):
     calendar: tuple[CalendarEvent, ...] = Field(default=(), description="Election calendar.")
     sources: Sources = Field(default_factory=Sources, description="Mail and log sources.")
     audit: Audit = Field(default_factory=Audit, description="Audit settings.")
+    mail: MailSettings = Field(default_factory=MailSettings, description="Mail triage settings.")
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Campaign:

@@ -131,6 +131,14 @@ events = Table(
     Index("ix_events_kind_time", "kind", "time"),
 )
 
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("key", String(), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 
 def scope_key(scope: str) -> str:
     """How scopes are compared: case-insensitively, like :func:`finding_id`."""

@@ -333,6 +333,42 @@ class Store:
         with self._read() as conn:
             return [_event(row) for row in conn.execute(stmt).mappings()]
 
+    def replace_events(self, events: Iterable[Event]) -> int:
+        """Store ``events``, overwriting those with the same id (an event that grows,
+        like a phishing wave gaining messages); return how many were written."""
+        rows = list({e.id: _event_row(e) for e in events}.values())
+        if not rows:
+            return 0
+        stmt = self._insert(t.events)
+        set_ = {c: stmt.excluded[c] for c in ("time", "kind", "source", "summary", "severity",
+                                             "targets", "indicators")}  # fmt: skip
+        with self._write() as conn:
+            conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=set_), rows)
+        return len(rows)
+
+    # -- checkpoints ---------------------------------------------------------
+
+    def get(self, key: str) -> dict[str, object] | None:
+        """The checkpoint saved under ``key`` (a long-running reader's position), or None."""
+        stmt = select(t.checkpoints.c.value).where(t.checkpoints.c.key == key)
+        with self._read() as conn:
+            value = conn.execute(stmt).scalar_one_or_none()
+        return dict(value) if isinstance(value, dict) else None
+
+    def put(self, key: str, value: Mapping[str, object]) -> None:
+        """Save the checkpoint ``value`` under ``key`` (replacing the previous one)."""
+        stmt = self._insert(t.checkpoints)
+        row = {"key": key, "value": dict(value), "updated_at": utcnow()}
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "value": stmt.excluded.value,
+                "updated_at": stmt.excluded.updated_at,
+            },
+        )
+        with self._write() as conn:
+            conn.execute(upsert, [row])
+
     # -- internals -----------------------------------------------------------
 
     @contextmanager

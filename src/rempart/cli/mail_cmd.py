@@ -1,0 +1,343 @@
+"""``rempart mail``: triage of suspicious mail — verdict, reasons, indicators."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from rempart.cli.mail_output import MailWriter
+from rempart.cli.output import clean
+from rempart.errors import RempartError
+from rempart.mail.batch import default_workers, triage_many
+from rempart.mail.context import MailContext
+from rempart.mail.events import WaveSettings, verdict_event, waves
+from rempart.mail.model import Triage, Verdict
+from rempart.mail.registry import SIGNALS
+from rempart.mail.sources import RawMessage, iter_messages
+from rempart.mail.triage import triage_raw
+from rempart.model.campaign import Campaign, ImapTarget, Mailbox, load_campaign
+from rempart.store import Store
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+app = typer.Typer(
+    help="Triage suspicious mail: verdict, reasons, indicators.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ORDER = {Verdict.CLEAN: 0, Verdict.SPAM: 1, Verdict.SUSPICIOUS: 2, Verdict.PHISHING: 3}
+FORMATS = ("table", "json", "csv")
+
+
+@app.command("check")
+def check(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help=".eml files, folders of them, Maildirs, mbox files, .msg, or - for standard input."
+        ),
+    ],
+    campaign: Annotated[
+        Path | None, typer.Option("--campaign", "-c", help="The campaign file (campaign.toml).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            help="Exit 1 when a message is at least: spam, suspicious or phishing "
+            "(default: the campaign's [mail] fail_on, else suspicious)."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=0, max=64, help="Processes (0: one per core).")] = 0,
+    db: Annotated[
+        str | None, typer.Option(help="Store: a SQLite file path or postgresql://… URL.")
+    ] = None,
+    store_events: Annotated[
+        bool, typer.Option("--store/--no-store", help="Record verdicts and waves as events.")
+    ] = True,
+    only_flagged: Annotated[
+        bool, typer.Option(help="Show only messages that are not clean.")
+    ] = False,
+) -> None:
+    """Triage messages: each gets a verdict (phishing, spam, suspicious, clean, error), a
+    score from 0 to 100, its reasons and its indicators."""
+    if fmt not in FORMATS:
+        _fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    try:
+        plan = load_campaign(campaign) if campaign else None
+        threshold = _threshold(fail_on, plan)
+        ctx = MailContext.from_campaign(plan)
+        results = _triage(paths, ctx, workers or default_workers(), fmt, only_flagged)
+        wave_count = _record(results, ctx, db) if store_events else 0
+    except RempartError as exc:
+        _fail(str(exc))
+    _summarise(results, wave_count)
+    raise typer.Exit(_exit_code(results, threshold))
+
+
+@app.command("watch")
+def watch_cmd(
+    campaign: Annotated[
+        Path | None, typer.Option("--campaign", "-c", help="The campaign file (campaign.toml).")
+    ] = None,
+    mailbox: Annotated[
+        str | None, typer.Option(help="Which [[sources.mailboxes]] entry to watch (by name).")
+    ] = None,
+    imap: Annotated[
+        str | None, typer.Option(help="Or an imaps://user@host[:port]/FOLDER address.")
+    ] = None,
+    password_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the IMAP password.")
+    ] = None,
+    once: Annotated[bool, typer.Option(help="Triage what is there, then stop.")] = False,
+    poll: Annotated[float, typer.Option(min=1, help="Seconds between two looks.")] = 60.0,
+    backlog: Annotated[
+        int, typer.Option(min=0, help="Messages already there triaged on the first run.")
+    ] = 500,
+    ca_file: Annotated[
+        Path | None, typer.Option(help="Extra CA certificates to trust (PEM).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    fail_on: Annotated[
+        str | None, typer.Option(help="With --once: exit 1 when a message is at least this.")
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option(help="Store: a SQLite file path or postgresql://… URL.")
+    ] = None,
+) -> None:
+    """Watch an IMAP folder (IMAPS, read-only: never deletes, moves or marks mail) and triage
+    each new message as it arrives; stopped and started again, it resumes where it was."""
+    import os
+    import ssl
+
+    from rempart.mail.watch import watch
+
+    if fmt not in FORMATS:
+        _fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    results: list[Triage] = []
+    try:
+        plan = load_campaign(campaign) if campaign else None
+        threshold = _threshold(fail_on, plan)
+        target, env = _imap_source(plan, mailbox, imap, password_env)
+        password = os.environ.get(env, "")
+        if not password:
+            raise RempartError(f"the IMAP password is not set: put it in the environment "
+                               f"variable {env}")  # fmt: skip
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        ctx = MailContext.from_campaign(plan)
+        writer = MailWriter(fmt, sys.stdout)
+        shown: set[str] = set()
+        with Store.open(db) as store:
+
+            def handle(message: RawMessage) -> None:
+                t = triage_raw(message, ctx)
+                results.append(t)
+                writer.write(t)
+                _store_one(store, t, ctx, shown)
+
+            watch(target, password, handle, store, ssl_context=context, once=once,
+                  poll_seconds=poll, backlog=backlog,
+                  max_message_bytes=ctx.limits.max_message_bytes,
+                  on_status=_status)  # fmt: skip
+    except KeyboardInterrupt:
+        err.print("stopped.")
+    except RempartError as exc:
+        _fail(str(exc))
+    if results:
+        _summarise(results, 0)
+    raise typer.Exit(_exit_code(results, threshold) if once else 0)
+
+
+def _imap_source(
+    plan: Campaign | None, mailbox: str | None, imap: str | None, password_env: str | None
+) -> tuple[ImapTarget, str]:
+    """The folder to watch and the variable holding its password."""
+    if imap:
+        try:
+            box = Mailbox(name="command line", imap=imap,
+                          password_env=password_env or "REMPART_IMAP_PASSWORD")  # fmt: skip
+        except ValueError as exc:
+            raise RempartError(f"--imap: {_first_error(exc)}") from None
+        target = box.imap_target()
+        assert target is not None
+        return target, box.password_env or "REMPART_IMAP_PASSWORD"
+    boxes = [m for m in (plan.sources.mailboxes if plan else ()) if m.imap]
+    if mailbox:
+        boxes = [m for m in boxes if m.name == mailbox]
+        if not boxes:
+            raise RempartError(f"no IMAP mailbox named {mailbox!r} in the campaign file")
+    if len(boxes) != 1:
+        raise RempartError("say which folder to watch: --imap imaps://user@host/FOLDER, or "
+                           "--campaign FILE with --mailbox NAME")  # fmt: skip
+    target = boxes[0].imap_target()
+    assert target is not None
+    return target, password_env or boxes[0].password_env or "REMPART_IMAP_PASSWORD"
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        items = errors()
+        if items:
+            return str(items[0].get("msg", exc))
+    return str(exc)
+
+
+def _status(text: str) -> None:
+    err.print(f"[dim]{escape(clean(text))}[/dim]")
+
+
+def _store_one(store: Store, t: Triage, ctx: MailContext, shown: set[str]) -> None:
+    """Record one verdict as it arrives, and the wave it belongs to, if any."""
+    event = verdict_event(t, ctx)
+    if event is None:
+        return
+    store.add_events([event])
+    window = WaveSettings().window
+    recent = store.events(since=event.time - window, until=event.time + window,
+                          kinds=["mail.phishing", "mail.suspicious"])  # fmt: skip
+    found = waves(recent, ctx)
+    store.replace_events(found)
+    for wave in found:
+        if wave.summary not in shown:
+            shown.add(wave.summary)
+            err.print(f"[bold red]wave:[/bold red] {escape(clean(wave.summary))}")
+
+
+@app.command("signals")
+def list_signals(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown.")] = "table",
+) -> None:
+    """List every mail signal: id, what it means, why, and what to do."""
+    if fmt == "markdown":
+        sys.stdout.write(signals_markdown())
+        return
+    if fmt == "json":
+        import json
+
+        for s in SIGNALS.values():
+            row = {"signal": s.id, "category": s.category.value, "title": s.title, "why": s.why,
+                   "advice": s.advice, "prior_weight": s.prior_weight}  # fmt: skip
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table("Signal", "Category", "What it means")
+    for s in SIGNALS.values():
+        table.add_row(s.id, s.category.value, s.title)
+    Console().print(table)
+
+
+def signals_markdown() -> str:
+    """The signal reference (``docs/mail-signals.md``), generated from the registry."""
+    from rempart.mail.scoring import load_model
+
+    model = load_model()
+    out = [
+        "# Mail signals",
+        "",
+        "Generated by `rempart mail signals --format markdown` from the registry; do not edit.",
+        "Weights are those shipped in `src/rempart/mail/data/weights.json` (log-odds toward",
+        "phishing; *prior* marks signals the corpora cannot teach, which keep the documented",
+        "prior on the learned scale). Annotated samples: `tests/mail/samples/<group>/`.",
+        "",
+    ]
+    learned = set(model.provenance.get("learned_signals", []) or [])  # type: ignore[call-overload]
+    category = ""
+    for s in SIGNALS.values():
+        if s.category.value != category:
+            category = s.category.value
+            out += [f"## {category.capitalize()}", ""]
+        source = "learned" if s.id in learned else "prior"
+        weight = model.weight(s.id, "phishing")
+        out += [f"### `{s.id}`", "", f"**{s.title}** — weight {weight:+.2f} ({source})", "",
+                f"*Why:* {s.why}", "", f"*What to do:* {s.advice}", ""]  # fmt: skip
+    return "\n".join(out)
+
+
+def _triage(
+    paths: list[str], ctx: MailContext, workers: int, fmt: str, only_flagged: bool
+) -> list[Triage]:
+    writer = MailWriter(fmt, sys.stdout)
+    results: list[Triage] = []
+    messages = iter_messages(paths, ctx.limits, stdin=sys.stdin.buffer)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("triaging", total=None)
+        for t in triage_many(messages, ctx, workers):
+            results.append(_slim(t))
+            if t.verdict is Verdict.ERROR:
+                err.print(f"[red]input:[/red] {escape(clean(t.source))}: "
+                          f"{escape(clean('; '.join(t.errors)))}")  # fmt: skip
+            if not (only_flagged and t.verdict in (Verdict.CLEAN, Verdict.ERROR)):
+                writer.write(t)
+            progress.update(task, advance=1, description=f"triaging: {len(results)} messages")
+    if not results:
+        raise RempartError("no message found in " + ", ".join(paths))
+    return results
+
+
+def _slim(t: Triage) -> Triage:
+    """What is kept per message for the summary and the store (bounded)."""
+    return t
+
+
+def _record(results: list[Triage], ctx: MailContext, db: str | None) -> int:
+    events = [e for e in (verdict_event(t, ctx) for t in results) if e is not None]
+    with Store.open(db) as store:
+        run_id = store.start_run("mail", {"messages": len(results)})
+        store.add_events(events)
+        if events:
+            start = min(e.time for e in events) - WaveSettings().window
+            end = max(e.time for e in events) + WaveSettings().window
+            recent = store.events(since=start, until=end, kinds=["mail.phishing",
+                                                                 "mail.suspicious"])  # fmt: skip
+            found = waves(recent, ctx)
+            store.replace_events(found)
+        else:
+            found = []
+        store.finish_run(run_id, "done")
+    for wave in found:
+        err.print(f"[bold red]wave:[/bold red] {escape(clean(wave.summary))}")
+    return len(found)
+
+
+def _summarise(results: list[Triage], wave_count: int) -> None:
+    counts = Counter(t.verdict for t in results)
+    parts = [f"{counts[v]} {v.value}" for v in Verdict if counts[v]]
+    waves_text = f"; {wave_count} phishing wave(s)" if wave_count else ""
+    err.print(f"{len(results)} message(s): {', '.join(parts)}{waves_text}.")
+
+
+def _exit_code(results: list[Triage], threshold: Verdict) -> int:
+    if any(t.verdict is Verdict.ERROR or t.errors for t in results):
+        return 2
+    limit = ORDER[threshold]
+    return 1 if any(ORDER.get(t.verdict, 0) >= limit for t in results) else 0
+
+
+def _threshold(fail_on: str | None, campaign: Campaign | None) -> Verdict:
+    text = fail_on if fail_on is not None else (campaign.mail.fail_on if campaign else "suspicious")
+    try:
+        verdict = Verdict(text.lower())
+    except ValueError:
+        verdict = Verdict.ERROR
+    if verdict not in (Verdict.SPAM, Verdict.SUSPICIOUS, Verdict.PHISHING):
+        _fail(f"--fail-on {text!r}: use spam, suspicious or phishing")
+    return verdict
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    for line in message.splitlines():
+        err.print(f"[red]error:[/red] {escape(clean(line))}")
+    raise typer.Exit(code)

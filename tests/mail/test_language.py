@@ -1,0 +1,51 @@
+"""Language lures (French, English and the other languages lures arrive in)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from rempart.mail.model import Address, ParsedMail
+from rempart.mail.signals import language
+
+from .support import CTX, expected, sample, sample_names
+
+GROUP = "language"
+EXPECTED = expected(GROUP)
+
+
+def test_every_sample_is_annotated() -> None:
+    assert sample_names(GROUP) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_sample_raises_exactly_the_expected_signals(name: str) -> None:
+    hits = language.detect(sample(GROUP, name), CTX)
+    assert {h.signal for h in hits} == EXPECTED[name]
+
+
+def test_every_signal_has_a_sample() -> None:
+    raised = set().union(*EXPECTED.values())
+    assert {s.id for s in language.SPECS} == raised
+
+
+def test_evidence_quotes_where_it_was_seen() -> None:
+    hits = {h.signal: h.evidence for h in language.detect(sample(GROUP, "urgency_en"), CTX)}
+    assert hits["language.urgency"] == 'Subject: "final notice: your account will be suspended"'
+    credential = language.detect(sample(GROUP, "credential_fr"), CTX)[0]
+    assert credential.evidence.startswith("text: ")
+    assert "connexion inhabituelle" in credential.evidence
+
+
+def test_fold_removes_accents_and_case() -> None:
+    assert language.fold("VÉRIFIEZ Votre Compte à Noël") == "verifiez votre compte a noel"
+
+
+def test_hostile_text_is_bounded_and_fast() -> None:
+    body = ("urgen" + "t" * 5 + " ") * 200_000 + "a" * 3_000_000
+    mail = ParsedMail(source="big", raw_size=len(body), headers=(), subject="x" * 100_000,
+                      text=body, to=(Address("", "a@b.example"),))  # fmt: skip
+    start = time.perf_counter()
+    language.detect(mail, CTX)
+    assert time.perf_counter() - start < 2.0

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from rempart.mail import archives
 from rempart.mail.context import MailContext, Person
 from rempart.mail.model import ParsedMail
 from rempart.mail.parse import parse_message
@@ -52,3 +56,39 @@ def expected(group: str) -> dict[str, set[str]]:
 def sample_names(group: str) -> list[str]:
     """Every ``.eml`` in the group (each must be listed in EXPECTED.toml)."""
     return sorted(p.stem for p in (SAMPLES / group).glob("*.eml"))
+
+
+class _CountingDecoder:
+    """A decompressor (zlib, bz2, lzma) that records the size of every chunk it produces."""
+
+    def __init__(self, dec: Any, produced: list[int]) -> None:
+        self._dec = dec
+        self._produced = produced
+
+    @property
+    def eof(self) -> bool:
+        return bool(self._dec.eof)
+
+    @property
+    def needs_input(self) -> bool:
+        return bool(self._dec.needs_input)
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        chunk: bytes = self._dec.decompress(data, max_length)
+        self._produced.append(len(chunk))
+        return chunk
+
+
+def count_inflated(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """Spy on the archive reader's streaming decompression: one list per member
+    decompressed, holding the sizes of the chunks actually produced (the real
+    work of unpacking, whatever the caller keeps of it)."""
+    streams: list[list[int]] = []
+    real = archives._stream
+
+    def spy(dec: Any, *args: Any) -> Any:
+        streams.append([])
+        return real(_CountingDecoder(dec, streams[-1]), *args)
+
+    monkeypatch.setattr(archives, "_stream", spy)
+    return streams

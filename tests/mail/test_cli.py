@@ -196,3 +196,22 @@ def test_signal_reference_in_docs_is_up_to_date() -> None:
     assert doc.read_text("utf-8") == signals_markdown(), (
         "docs/mail-signals.md is stale: rempart mail signals -f markdown > docs/mail-signals.md"
     )
+
+
+def test_live_dns_checks_through_the_command_line(tmp_path: Path) -> None:
+    from rempart.testing import LocalDNSServer
+
+    from .test_auth import ZONE, _relayed
+
+    mail = tmp_path / "soft.eml"
+    mail.write_bytes(_relayed("soft.test", "203.0.113.9"))
+    offline = run("check", "-c", str(CAMPAIGN), "-f", "json", str(mail))
+    assert not any(str(r["signal"]).startswith("authentication.")
+                   for r in lines(offline.stdout)[0]["reasons"])  # type: ignore[union-attr]  # fmt: skip
+    with LocalDNSServer({"test.": ZONE}) as server:
+        resolver = "{}:{}".format(*server.address)
+        result = run("check", "-c", str(CAMPAIGN), "-f", "json", "--live-dns",
+                     "--resolver", resolver, str(mail))  # fmt: skip
+    reasons = {str(r["signal"]) for r in lines(result.stdout)[0]["reasons"]}  # type: ignore[union-attr]
+    assert {"authentication.spf_softfail", "authentication.no_dmarc"} <= reasons
+    assert run("check", "--resolver", resolver, str(mail)).exit_code == 2

@@ -23,6 +23,7 @@ from rempart.mail.registry import SIGNALS
 from rempart.mail.sources import RawMessage, iter_messages
 from rempart.mail.triage import triage_raw
 from rempart.model.campaign import Campaign, ImapTarget, Mailbox, load_campaign
+from rempart.net.dns import DnsClient, parse_nameserver
 from rempart.store import Store
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -66,6 +67,13 @@ def check(
     only_flagged: Annotated[
         bool, typer.Option(help="Show only messages that are not clean.")
     ] = False,
+    live_dns: Annotated[
+        bool,
+        typer.Option(help="Also check the sender's SPF and DMARC live in DNS (one process)."),
+    ] = False,
+    resolver: Annotated[
+        str | None, typer.Option(help="With --live-dns: the resolver to ask, IP[:PORT].")
+    ] = None,
 ) -> None:
     """Triage messages: each gets a verdict (phishing, spam, suspicious, clean, error), a
     score from 0 to 100, its reasons and its indicators."""
@@ -74,7 +82,7 @@ def check(
     try:
         plan = load_campaign(campaign) if campaign else None
         threshold = _threshold(fail_on, plan)
-        ctx = MailContext.from_campaign(plan)
+        ctx = MailContext.from_campaign(plan, dns=_dns(live_dns, resolver))
         results = _triage(paths, ctx, workers or default_workers(), fmt, only_flagged)
         wave_count = _record(results, ctx, db) if store_events else 0
     except RempartError as exc:
@@ -234,6 +242,15 @@ def list_signals(
     for s in SIGNALS.values():
         table.add_row(s.id, s.category.value, s.title)
     Console().print(table)
+
+
+def _dns(live: bool, resolver: str | None) -> DnsClient | None:
+    """The DNS client for live checks: None (offline) unless ``--live-dns``."""
+    if resolver and not live:
+        raise RempartError("--resolver is only used with --live-dns")
+    if not live:
+        return None
+    return DnsClient(parse_nameserver(resolver) if resolver else None)
 
 
 def signals_markdown() -> str:

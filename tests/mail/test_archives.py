@@ -11,7 +11,6 @@ import random
 import struct
 import sys
 import tarfile
-import time
 import zlib
 from pathlib import Path
 from types import ModuleType
@@ -20,9 +19,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rempart.mail.archives import CONTAINER_KINDS, Budget, list_archive, onenote_files
+from rempart.mail.archives import (
+    CONTAINER_KINDS,
+    RATIO_FLOOR,
+    Budget,
+    list_archive,
+    onenote_files,
+)
 from rempart.mail.filetypes import sniff
-from rempart.mail.limits import MailLimits
+from rempart.mail.limits import MailLimits, MiB
+
+from .support import count_inflated
 
 
 def _builders() -> ModuleType:
@@ -80,23 +87,31 @@ def test_zipcrypto_and_aes_members_are_encrypted_not_read() -> None:
     assert list_archive(bytes(aes), "zip").members[0].encrypted
 
 
-def test_one_gib_of_zeros_is_refused_from_the_directory_fast() -> None:
+def test_one_gib_of_zeros_is_refused_from_the_directory_fast(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data = B.zero_bomb_zip(1024)
     assert len(data) < 1_200_000
-    start = time.perf_counter()
-    listing = list_archive(data, "zip")
-    assert time.perf_counter() - start < 0.2
+    inflated = count_inflated(monkeypatch)
+    budget = Budget()
+    listing = list_archive(data, "zip", budget=budget)
     assert listing.bomb == "zip: member 1 ratio 1011:1, not unpacked (zip bomb)"
     assert "zip: declares 1024 MiB unpacked, over the 50 MiB budget" in listing.errors
     assert listing.members[0].filetype is None
+    # refused from the central directory alone: no decompressor ran, nothing was charged
+    assert inflated == []
+    assert budget.bytes_left == MailLimits().max_unpacked_bytes
 
 
-def test_recursive_42_zip_style_bomb_is_handled_fast() -> None:
+def test_recursive_42_zip_style_bomb_is_handled_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     data = B.nested_bomb(levels=6, copies=16, leaf_mib=16)
     assert len(data) < 100_000
-    start = time.perf_counter()
+    inflated = count_inflated(monkeypatch)
     listing = list_archive(data, "zip")
-    assert time.perf_counter() - start < 0.5
+    # one archive per level followed is unpacked (identical copies are not read again),
+    # and only the small nested archives themselves, never a 16 MiB leaf
+    assert len(inflated) <= MailLimits().max_archive_depth + 1
+    assert sum(map(sum, inflated)) < MiB
     assert "nests archives deeper than 3 levels, not followed" in listing.bomb
     assert any("identical nested archives not listed again" in e for e in listing.errors)
     assert listing.truncated
@@ -109,14 +124,16 @@ def test_recursive_bomb_with_shallow_nesting_hits_the_ratio() -> None:
     assert listing.members[0].path == "lvl0-0.zip"
 
 
-def test_falsified_sizes_are_caught_while_streaming() -> None:
+def test_falsified_sizes_are_caught_while_streaming(monkeypatch: pytest.MonkeyPatch) -> None:
     stream, crc = B.zero_deflate(256)
+    inflated = count_inflated(monkeypatch)
     for declared in (0, 1000):
         data = B.zip_file([B.ZipMember("small.txt", raw=stream, size=declared, crc=crc)])
-        start = time.perf_counter()
+        inflated.clear()
         listing = list_archive(data, "zip")
-        assert time.perf_counter() - start < 0.2
         assert "unpacks to more than its declared" in listing.bomb
+        # streaming stopped one byte past the declared size, not after 256 MiB
+        assert len(inflated) == 1 and sum(inflated[0]) <= declared + 1
 
 
 def test_overlapping_entries_bomb() -> None:
@@ -212,13 +229,15 @@ def test_single_file_compressors() -> None:
     assert list_archive(lzma.compress(b"hello"), "xz", name="a.xz").members[0].sha256
 
 
-def test_compression_bombs_stop_early() -> None:
-    start = time.perf_counter()
+def test_compression_bombs_stop_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    inflated = count_inflated(monkeypatch)
     gz = list_archive(B.gzip_zero_bomb(1024), "gzip", name="x.gz")
     assert gz.bomb == "gzip: ratio 1011:1, not unpacked (bomb)"
+    assert inflated == []  # refused from the size in the gzip trailer, nothing decompressed
     bz = list_archive(bz2.compress(bytes(32 << 20), 1), "bzip2")
     assert "ratio over" in bz.bomb
-    assert time.perf_counter() - start < 1.0
+    # stopped at the first ratio check past the floor (chunks of at most 1 MiB), not at 32 MiB
+    assert len(inflated) == 1 and sum(inflated[0]) <= RATIO_FLOOR + MiB
 
 
 def test_cab_names_without_decompression() -> None:

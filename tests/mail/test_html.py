@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import time
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rempart.mail.model import Attachment, ParsedMail
-from rempart.mail.parse import parse_message
+from rempart.mail.parse import parse_message, safe_html
 from rempart.mail.signals import html
 
 from .support import CTX, SAMPLES, expected, sample, sample_names
@@ -26,6 +26,17 @@ def _attachment(name: str, data: bytes, ctype: str = "application/octet-stream")
 
 def _mail(body: str = "", *atts: Attachment, text: str = "") -> ParsedMail:
     return ParsedMail(source="t", raw_size=0, headers=(), html=body, text=text, attachments=atts)
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str, seen: list[Any]) -> None:
+    """Record the first argument of every call to ``html.<name>``."""
+    real = getattr(html, name)
+
+    def spy(first: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(first)
+        return real(first, *args, **kwargs)
+
+    monkeypatch.setattr(html, name, spy)
 
 
 def _signals(mail: ParsedMail) -> set[str]:
@@ -208,23 +219,49 @@ def test_svg_with_event_handler_or_foreign_form() -> None:
 
 
 @pytest.mark.parametrize("tag", ["div", "section", "blockquote", "font", "span", "table"])
-def test_deeply_nested_unclosed_tags_stay_fast(tag: str) -> None:
+def test_deeply_nested_unclosed_tags_stay_fast(tag: str, monkeypatch: pytest.MonkeyPatch) -> None:
     deep = f"<{tag} style='color:#fff'>" * 100_000 + "mot " * 20
-    start = time.perf_counter()
-    html.detect(_mail(deep, _attachment("deep.html", deep.encode())), CTX)
-    assert time.perf_counter() - start < 5.0
+    flattened: list[str] = []
+    parsed: list[str] = []
+    styled: list[object] = []
+    _spy(monkeypatch, "safe_html", flattened)
+    _spy(monkeypatch, "parse_html", parsed)
+    _spy(monkeypatch, "hidden_reason", styled)
+    assert html.detect(_mail(deep, _attachment("deep.html", deep.encode())), CTX) == []
+    # body and attachment are cut to the text budget, then reach lexbor with their block
+    # nesting already flattened (nothing left for safe_html to rename); at most MAX_NODES
+    # styled elements are examined of the 100,000
+    assert len(flattened) == len(parsed) == 2
+    assert all(len(text) <= CTX.limits.max_text_chars for text in flattened)
+    assert all(safe_html(text) == (text, 0) for text in parsed)
+    assert 0 < len(styled) <= html.MAX_NODES
 
 
-def test_hostile_html_is_bounded() -> None:
+def test_hostile_html_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     styles = '<p style="' + "color:#fff;" * 20_000 + '">x</p>'
     many_hidden = '<span style="display:none">mot mot</span>' * 50_000
     payload = "A" * 3_000_000
     script = f"<script>atob('{payload}'); unescape('{'%41' * 300_000}')</script>"
     atts = tuple(_attachment(f"p{i}.html", script.encode()) for i in range(30))
-    start = time.perf_counter()
+    parsed: list[str] = []
+    docs: list[html.HtmlDoc] = []
+    zero_width: list[str] = []
+    _spy(monkeypatch, "parse_html", parsed)
+    _spy(monkeypatch, "_attachment", docs)
+    _spy(monkeypatch, "zero_width_words", zero_width)
     hits = html.detect(_mail(styles + many_hidden + script, *atts, text="Pa\u200bY" * 500_000), CTX)
-    assert time.perf_counter() - start < 10.0
     assert all(len(h.evidence) <= 300 for h in hits)
+    # every text is cut to the budget: lexbor's inputs, the HTML attachments all together
+    # (so not all 30 are read), the text searched for zero-width characters
+    limit = CTX.limits.max_text_chars
+    assert parsed and all(len(text) <= limit for text in parsed)
+    assert 0 < len(docs) <= html.MAX_HTML_ATTACHMENTS
+    assert sum(len(doc.html) for doc in docs) <= limit
+    assert zero_width and all(len(text) <= limit for text in zero_width)
+    # of the 50,000 hidden spans, at most MAX_NODES styled elements were looked at
+    assert [h.signal for h in hits] == ["html.hidden_text"]
+    pieces = int(hits[0].evidence.split(" hidden pieces")[0])
+    assert 0 < pieces <= html.MAX_NODES
 
 
 def test_binary_garbage_named_html_does_not_crash() -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import pytest
 
+from rempart.mail import similar
 from rempart.mail.context import Person
 from rempart.mail.model import Address, ParsedMail
 from rempart.mail.parse import parse_message
@@ -156,22 +156,36 @@ def test_no_campaign_context() -> None:
     assert {h.signal for h in hits} == {"identity.reply_to_mismatch"}
 
 
-def test_hostile_input_is_bounded() -> None:
+def test_hostile_input_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     huge = "Camille " * 20_000 + "Exemple"
     many = ", ".join(f'"support@paypal{i}.com" <a{i}@evil{i}.ru>' for i in range(500))
+    address_signals = {"identity.display_name_address", "identity.reply_to_mismatch"}
     cases = [
-        _from(huge, "x@gmail.com"),
-        _mail(f"From: {many}\r\nReply-To: {many}\r\nSubject: x\r\n\r\nb\r\n"),
-        _from("@" * 5000 + "a@b" * 3000, "x@evil.ru"),
-        _from("\x00\u202e\ufeff", "x@xn--zzzz-.com"),
-        _mail("From: <>\r\nReply-To: <@>\r\nReturn-Path: <@@>\r\n\r\n"),
-        _mail("\r\n\r\n"),
-        ParsedMail(source="x", raw_size=0, headers=(), from_=(Address("", ""),)),
-        _mail("From: a@b.c\r\n" + "Received: from a by b\r\n" * 1000 + "\r\nx"),
-        _mail("From: x@gmail.com\r\n\r\n" + ("L'équipe PayPal " * 100_000)),
+        (_from(huge, "x@gmail.com"), set()),
+        (_mail(f"From: {many}\r\nReply-To: {many}\r\nSubject: x\r\n\r\nb\r\n"), address_signals),
+        (_from("@" * 5000 + "a@b" * 3000, "x@evil.ru"), set()),
+        (_from("\x00\u202e\ufeff", "x@xn--zzzz-.com"), set()),
+        (_mail("From: <>\r\nReply-To: <@>\r\nReturn-Path: <@@>\r\n\r\n"), set()),
+        (_mail("\r\n\r\n"), set()),
+        (ParsedMail(source="x", raw_size=0, headers=(), from_=(Address("", ""),)), set()),
+        (_mail("From: a@b.c\r\n" + "Received: from a by b\r\n" * 1000 + "\r\nx"), set()),
+        # the end of a 1.6 MB text is still read for the signature
+        (
+            _mail("From: x@gmail.com\r\n\r\n" + ("L'équipe PayPal " * 100_000)),
+            {"identity.freemail_claims_org"},
+        ),
     ]
-    started = time.perf_counter()
-    for mail in cases:
+    normalised: list[int] = []
+    real = similar._words
+
+    def spy(text: str) -> tuple[str, ...]:
+        normalised.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(similar, "_words", spy)
+    for mail, signals in cases:
         hits = identity.detect(mail, CTX)
         assert all(len(h.evidence) <= 300 for h in hits)
-    assert time.perf_counter() - started < 5
+        assert {h.signal for h in hits} == signals
+    # names and lines are normalised from their first MAX_DISPLAY characters only
+    assert normalised and max(normalised) <= identity.MAX_DISPLAY

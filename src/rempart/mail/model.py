@@ -96,6 +96,9 @@ class ParsedMail:
     """Parsing problems, one line each (``missing MIME boundary in part 1.2``)."""
     truncated: tuple[str, ...] = ()
     """Caps that were hit, one line each (``message cut at 25 MiB``)."""
+    raw: bytes = field(default=b"", repr=False, compare=False)
+    """The bytes parsed (cut at ``max_message_bytes``): for checks that need the message
+    exactly as sent, such as verifying a DKIM signature."""
 
     def header(self, name: str) -> str:
         """The first header field called ``name`` (case-insensitive), or ``""``."""

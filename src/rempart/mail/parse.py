@@ -24,7 +24,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -280,7 +280,7 @@ def _parse(raw: bytes, source: str, limits: MailLimits, size: int) -> ParsedMail
         acc.defect("1", "no header fields")
     _duplicates(fields, "1", acc, _SINGLE_ROOT)
     _walk(fields, body, acc)
-    return _build(source, size, fields, acc)
+    return replace(_build(source, size, fields, acc), raw=raw)
 
 
 # Date and Message-ID are left out: they describe the era, and tests strip them.

@@ -92,3 +92,14 @@ def test_score_scale_puts_the_thresholds_at_50_and_80_and_is_monotone() -> None:
     assert score_of(-800.0, model) == 0 and score_of(800.0, model) == 100
     values = [score_of(r / 10, model) for r in range(-100, 200)]
     assert values == sorted(values)
+
+
+def test_spam_has_its_own_threshold() -> None:
+    strict = Model(bias=MODEL.bias, weights=MODEL.weights, suspicious_risk=0.0,
+                   malicious_risk=2.0, spam_risk=1.5)  # fmt: skip
+    # "prize" alone leans to spam with risk ≈ 1.02: spam at spam_risk 0, clean at 1.5
+    assert score(_hits("language.prize"), MODEL).verdict is Verdict.SPAM
+    prize = score(_hits("language.prize"), strict)
+    assert (prize.verdict, prize.score < 50) == (Verdict.CLEAN, True)
+    # phishing-leaning messages are not affected by the spam threshold
+    assert score(_hits("language.credential"), strict).verdict is Verdict.SUSPICIOUS

@@ -3,11 +3,13 @@
 Three classes (ham, spam, phishing), ham as reference: each class has a bias
 and one weight per signal; a message's probabilities are the softmax of the
 sums over the signals it shows. Its *risk* is the log-odds of "not ham",
-``log((P(spam) + P(phishing)) / P(ham))``. Two risk thresholds are chosen at
-training time (from the false-positive rate wanted on legitimate mail), and the
-0–100 score is a monotone scale of the risk that puts them at 50 (suspicious)
-and 80 (phishing or spam) whatever the model: a score means the same thing
-after retraining. Every reason shown to the user is a signal with its weight
+``log((P(spam) + P(phishing)) / P(ham))``. A message leaning to phishing
+(P(phishing) ≥ P(spam)) is suspicious from one risk threshold and phishing
+from a second; one leaning to spam is spam from a third. The thresholds are
+chosen at training time from the false-positive rates wanted on legitimate
+mail, and the 0–100 score is a monotone scale of the risk that puts them at 50
+(suspicious, or spam) and 80 (phishing) whatever the model: a score means the
+same thing after retraining. Every reason shown to the user is a signal with its weight
 toward the verdict's class.
 
 Weights are learned by ``python -m rempart.mail.train`` from the shared corpora
@@ -43,7 +45,9 @@ class Model:
     suspicious_risk: float = 0.0
     """Risk (log-odds of not ham) from which a message is suspicious (or spam): score 50."""
     malicious_risk: float = 2.0
-    """Risk from which a message is phishing or spam: score 80."""
+    """Risk from which a message leaning to phishing is phishing: score 80."""
+    spam_risk: float = 0.0
+    """Risk from which a message leaning to spam is spam: score 50."""
     provenance: Mapping[str, object] = field(default_factory=dict)
     """How the weights were made (command, corpora, counts, cross-validated figures)."""
 
@@ -83,6 +87,7 @@ def model_from_dict(data: Mapping[str, object], specs: Iterable[SignalSpec]) -> 
         weights=weights,
         suspicious_risk=float(thresholds.get("suspicious_risk", 0.0)),
         malicious_risk=float(thresholds.get("malicious_risk", 2.0)),
+        spam_risk=float(thresholds.get("spam_risk", thresholds.get("suspicious_risk", 0.0))),
         provenance=dict(data.get("provenance", {})),  # type: ignore[call-overload]
     )
 
@@ -119,15 +124,19 @@ def score(hits: Iterable[Hit], model: Model, titles: Mapping[str, str] | None = 
     for cls in CLASSES[1:]:
         logits[cls] = model.bias.get(cls, 0.0) + sum(model.weight(s, cls) for s in first)
     probs = _softmax(logits)
-    value = score_of(_risk(probs), model)
-    phishy = probs["phishing"] >= probs["spam"]
-    if value >= SUSPICIOUS_SCORE:
+    risk = _risk(probs)
+    if probs["phishing"] >= probs["spam"]:
+        value = score_of(risk, model)
         if value >= MALICIOUS_SCORE:
-            verdict = Verdict.PHISHING if phishy else Verdict.SPAM
+            verdict = Verdict.PHISHING
+        elif value >= SUSPICIOUS_SCORE:
+            verdict = Verdict.SUSPICIOUS
         else:
-            verdict = Verdict.SUSPICIOUS if phishy else Verdict.SPAM
+            verdict = Verdict.CLEAN
     else:
-        verdict = Verdict.CLEAN
+        shift = model.spam_risk - model.suspicious_risk
+        value = score_of(risk - shift, model)
+        verdict = Verdict.SPAM if value >= SUSPICIOUS_SCORE else Verdict.CLEAN
     toward = "spam" if verdict is Verdict.SPAM else "phishing"
     titles = titles or {}
     reasons = sorted(
@@ -151,7 +160,9 @@ def _risk(probs: Mapping[str, float]) -> float:
 
 def score_of(risk: float, model: Model) -> int:
     """The 0–100 score of a risk: 50 at ``suspicious_risk``, 80 at ``malicious_risk``,
-    monotone in between and beyond (floored, so 49 is always below the threshold)."""
+    monotone in between and beyond (floored, so 49 is always below the threshold).
+    Spam-leaning messages are scored with their risk shifted so that ``spam_risk``
+    lands on 50."""
     lo, hi = model.suspicious_risk, max(model.malicious_risk, model.suspicious_risk + 1e-6)
     if risk < lo:
         value = 100.0 / (1.0 + math.exp(lo - risk)) if risk > lo - 700 else 0.0

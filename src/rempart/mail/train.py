@@ -9,10 +9,10 @@ Reproducible: the same corpora and the same code give the same file. Steps:
 3. fit a multinomial logistic regression (scikit-learn, L2, balanced classes)
    on the presence of each signal seen at least ``--min-support`` times;
    signals seen less often keep their documented prior;
-4. choose the two score thresholds on out-of-fold predictions (stratified
-   5-fold cross-validation) so that at most ``--max-ham-flagged`` of the ham
-   would be called suspicious or phishing, and report the cross-validated
-   figures in the file's ``provenance``.
+4. choose the score thresholds on out-of-fold predictions (stratified 5-fold
+   cross-validation) so that at most ``--max-ham-flagged`` of the ham would be
+   called suspicious or phishing and at most ``--max-ham-spam`` spam, and
+   report the cross-validated figures in the file's ``provenance``.
 
 Only the signals' presence is used: nothing about dates, mailers or header
 formats, so the weights cannot learn the era of a corpus (its ham is from 2002,
@@ -106,6 +106,7 @@ def fit(
     *,
     min_support: int = 10,
     max_ham_flagged: float = 0.004,
+    max_ham_spam: float = 0.005,
     c: float = 1.0,
 ) -> dict[str, object]:
     """The content of ``weights.json`` learned from ``features`` (signal lists) and labels."""
@@ -135,9 +136,20 @@ def fit(
     coef = final.coef_ - final.coef_[0]  # ham as the reference class
     bias = final.intercept_ - final.intercept_[0]
     risk = _risks(oof)
-    ham = risk[y == 0]
-    suspicious_risk = _threshold(ham, max_ham_flagged)
-    malicious_risk = max(suspicious_risk + 0.5, _threshold(ham, max_ham_flagged / 4))
+    phishy = oof[:, 2] >= oof[:, 1]
+    ham = y == 0
+    suspicious_risk = _threshold(
+        risk[ham & phishy], max_ham_flagged * ham.sum() / max(1, (ham & phishy).sum())
+    )
+    malicious_risk = max(
+        suspicious_risk + 0.5,
+        _threshold(
+            risk[ham & phishy], max_ham_flagged / 4 * ham.sum() / max(1, (ham & phishy).sum())
+        ),
+    )
+    spam_risk = _threshold(
+        risk[ham & ~phishy], max_ham_spam * ham.sum() / max(1, (ham & ~phishy).sum())
+    )
     weights: dict[str, dict[str, float]] = {}
     for s in learned:
         j = index[s]
@@ -149,14 +161,16 @@ def fit(
     for s in priors:
         p = SIGNALS[s].prior_weight
         weights[s] = {"spam": 0.0, "phishing": round(p * scale, 4)}
-    figures = _cv_figures(oof, y, risk, suspicious_risk, malicious_risk)
+    figures = _cv_figures(oof, y, risk, suspicious_risk, malicious_risk, spam_risk)
     return {
         "bias": {LABELS[k]: round(float(bias[k]), 4) for k in (1, 2)},
         "weights": weights,
         "thresholds": {
             "suspicious_risk": round(suspicious_risk, 4),
             "malicious_risk": round(malicious_risk, 4),
+            "spam_risk": round(spam_risk, 4),
             "max_ham_flagged": max_ham_flagged,
+            "max_ham_spam": max_ham_spam,
         },
         "provenance": {
             "command": "python -m rempart.mail.train --corpora ../shared/corpora/mail",
@@ -184,6 +198,8 @@ def _threshold(ham_risks: object, max_rate: float) -> float:
     import numpy as np
 
     arr = np.sort(np.asarray(ham_risks))[::-1]
+    if len(arr) == 0:
+        return -50.0  # no ham on this side at all: nothing to protect
     allowed = int(max_rate * len(arr))
     if allowed >= len(arr):
         return float(arr[-1])
@@ -191,7 +207,12 @@ def _threshold(ham_risks: object, max_rate: float) -> float:
 
 
 def _cv_figures(
-    oof: object, y: object, risks: object, suspicious_risk: float, malicious_risk: float
+    oof: object,
+    y: object,
+    risks: object,
+    suspicious_risk: float,
+    malicious_risk: float,
+    spam_risk: float,
 ) -> dict[str, float]:
     import numpy as np
 
@@ -200,8 +221,8 @@ def _cv_figures(
     sc = np.asarray(risks)
     phishy = p[:, 2] >= p[:, 1]
     # 0 clean, 1 spam, 2 suspicious, 3 phishing (as rempart.mail.scoring decides)
-    middle = np.where(sc >= suspicious_risk, np.where(phishy, 2, 1), 0)
-    verdict = np.where(sc >= malicious_risk, np.where(phishy, 3, 1), middle)
+    phish_verdict = np.where(sc >= malicious_risk, 3, np.where(sc >= suspicious_risk, 2, 0))
+    verdict = np.where(phishy, phish_verdict, np.where(sc >= spam_risk, 1, 0))
 
     def rate(mask: object, cond: object) -> float:
         m = np.asarray(mask)
@@ -224,7 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--workers", type=int, default=max(1, multiprocessing.cpu_count()))
     parser.add_argument("--min-support", type=int, default=10)
-    parser.add_argument("--max-ham-flagged", type=float, default=0.004)
+    parser.add_argument("--max-ham-flagged", type=float, default=0.004,
+                        help="share of ham that may be called phishing or suspicious")  # fmt: skip
+    parser.add_argument("--max-ham-spam", type=float, default=0.005,
+                        help="share of ham that may be called spam")  # fmt: skip
     parser.add_argument("--c", type=float, default=1.0)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="rempart-train-") as scratch:
@@ -240,7 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(files)} messages: {dict(Counter(lab for _, lab in files))}", file=sys.stderr)
         features = extract([p for p, _ in files], args.workers)
     data = fit(features, [lab for _, lab in files], min_support=args.min_support,
-               max_ham_flagged=args.max_ham_flagged, c=args.c)  # fmt: skip
+               max_ham_flagged=args.max_ham_flagged, max_ham_spam=args.max_ham_spam,
+               c=args.c)  # fmt: skip
     args.out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", "utf-8")
     figures = data["provenance"]["cross_validated"]  # type: ignore[index]
     print(json.dumps({"thresholds": data["thresholds"], "cross_validated": figures}, indent=1))

@@ -481,9 +481,10 @@ def _pasted(view: AuthView) -> list[str]:
         if not any(r.result == PASS for r in header.results):
             continue
         org = registrable(aid)
+        # The server that writes a result also writes a Received line, just above or
+        # just below it depending on the software (Gmail: above): anywhere on the path.
         stamped = any(
-            i > header.index and by and (by == aid or registrable(by) == org)
-            for i, by in view.received_below
+            by and (by == aid or registrable(by) == org) for _, by in view.received_below
         )
         if not stamped:
             out.append(

@@ -58,6 +58,19 @@ SPECS: tuple[SignalSpec, ...] = (
         prior_weight=1.0,
     ),
     SignalSpec(
+        "identity.sender_on_hosting",
+        Category.IDENTITY,
+        "The sender's domain belongs to a free hosting or app platform, not to an organisation",
+        "Throw-away projects on app platforms (firebaseapp.com, web.app), default cloud "
+        "tenant names (onmicrosoft.com) and resold pseudo-domains (sa.com, za.com) let "
+        "anyone send mail under a respectable-looking name. Small apps also send their "
+        "password mails this way, so it is worth a look, not a verdict. Not learnt from the "
+        "corpora: their legitimate mail (2002) predates these platforms.",
+        "Check who really runs the service before acting on the message.",
+        prior_weight=1.5,
+        learn=False,
+    ),
+    SignalSpec(
         "identity.reply_to_other_mailbox",
         Category.IDENTITY,
         "Replies go to another free-mail box than the sender's",
@@ -152,6 +165,25 @@ def _reply_to_other(mail: ParsedMail, sender: Address) -> list[Hit]:
     return []
 
 
+# Sending domains anyone can take a name under (suffix match on the sender's domain).
+_PLATFORMS = (
+    "firebaseapp.com", "web.app", "appspot.com", "onmicrosoft.com", "herokuapp.com",
+    "netlify.app", "vercel.app", "pages.dev", "workers.dev", "glitch.me", "repl.co",
+    "sa.com", "za.com", "uk.com", "us.com", "de.com", "eu.com", "br.com", "cn.com",
+    "it.com", "ru.com", "jpn.com", "gb.net", "us.org",
+)  # fmt: skip
+
+
+def _on_hosting(mail: ParsedMail, sender: Address) -> list[Hit]:
+    for who, address in (("From", sender.address), ("Return-Path", mail.return_path)):
+        domain = address.rpartition("@")[2].lower() if "@" in address else ""
+        for platform in _PLATFORMS:
+            if domain.endswith("." + platform):
+                return [_hit("identity.sender_on_hosting",
+                             f"{who}: {address} (a name on {platform})")]  # fmt: skip
+    return []
+
+
 def detect(mail: ParsedMail, ctx: MailContext) -> list[Hit]:
     """Envelope signals of ``mail`` (see the module docstring)."""
     hits = _no_address(mail) + _no_recipient(mail)
@@ -160,4 +192,5 @@ def detect(mail: ParsedMail, ctx: MailContext) -> list[Hit]:
         hits += _recipient_as_sender(mail, sender)
         hits += _machine_sender(mail, sender, ctx)
         hits += _reply_to_other(mail, sender)
+        hits += _on_hosting(mail, sender)
     return hits

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import bz2
 import hashlib
-import importlib.util
 import io
 import lzma
 import random
 import struct
-import sys
 import tarfile
 import zlib
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -29,23 +25,9 @@ from rempart.mail.archives import (
 from rempart.mail.filetypes import sniff
 from rempart.mail.limits import MailLimits, MiB
 
-from .support import count_inflated
+from .support import attachment_builders, count_inflated
 
-
-def _builders() -> ModuleType:
-    """``samples/attachments/builders.py`` (a script directory, not a package)."""
-    if "attachment_builders" in sys.modules:
-        return sys.modules["attachment_builders"]
-    path = Path(__file__).parent / "samples" / "attachments" / "builders.py"
-    spec = importlib.util.spec_from_file_location("attachment_builders", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["attachment_builders"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-B = _builders()
+B = attachment_builders()
 
 
 def _list(data: bytes, **limits: int) -> object:

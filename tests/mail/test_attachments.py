@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-import importlib.util
 import random
-import sys
 import warnings
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,26 +15,12 @@ from rempart.mail.model import Attachment, Hit, ParsedMail
 from rempart.mail.signals import attachments
 from rempart.mail.signals.attachments import name_trick, password_hint, show_name
 
-from .support import CTX, count_inflated, expected, sample, sample_names
+from .support import CTX, annotated_sample_tests, attachment_builders, count_inflated, sample
 
 GROUP = "attachments"
-EXPECTED = expected(GROUP)
 
 
-def _builders() -> ModuleType:
-    """``samples/attachments/builders.py`` (a script directory, not a package)."""
-    if "attachment_builders" in sys.modules:
-        return sys.modules["attachment_builders"]
-    path = Path(__file__).parent / "samples" / "attachments" / "builders.py"
-    spec = importlib.util.spec_from_file_location("attachment_builders", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["attachment_builders"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-B = _builders()
+B = attachment_builders()
 
 
 def att(name: str, data: bytes, ctype: str = "application/octet-stream") -> Attachment:
@@ -57,20 +39,11 @@ def hits(*atts: Attachment, text: str = "", subject: str = "") -> dict[str, Hit]
 # ---------------------------------------------------------------- annotated samples
 
 
-def test_every_sample_is_annotated() -> None:
-    assert sample_names(GROUP) == sorted(EXPECTED)
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_sample_raises_exactly_the_expected_signals(name: str) -> None:
-    found = attachments.detect(sample(GROUP, name), CTX)
-    assert {h.signal for h in found} == EXPECTED[name]
-    assert all(0 < len(h.evidence) <= 300 for h in found)
-
-
-def test_every_signal_has_a_sample() -> None:
-    raised = set().union(*EXPECTED.values())
-    assert {s.id for s in attachments.SPECS} == raised
+(
+    test_every_sample_is_annotated,
+    test_sample_raises_exactly_the_expected_signals,
+    test_every_signal_has_a_sample,
+) = annotated_sample_tests(GROUP, attachments.detect, attachments.SPECS)
 
 
 def test_specs_are_documented() -> None:

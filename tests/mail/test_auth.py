@@ -17,28 +17,17 @@ from rempart.mail.parse import parse_message
 from rempart.mail.signals import auth
 from rempart.net.dns import DnsClient, parse_nameserver
 from rempart.testing import LocalDNSServer
-from tests.mail.support import CTX, expected, sample, sample_names
+from tests.mail.support import CTX, annotated_sample_tests, sample
 
 GROUP = "auth"
-EXPECTED = expected(GROUP)
-IDS = {spec.id for spec in auth.SPECS}
-LIVE_ONLY = {"authentication.no_dmarc"}
+LIVE_ONLY = {"authentication.no_dmarc"}  # raised by live checks only: see the live tests
 
 
-def test_every_sample_is_annotated() -> None:
-    assert set(sample_names(GROUP)) == set(EXPECTED)
-
-
-@pytest.mark.parametrize("name", sample_names(GROUP))
-def test_sample(name: str) -> None:
-    hits = auth.detect(sample(GROUP, name), CTX)
-    assert {h.signal for h in hits} == EXPECTED[name]
-    for h in hits:
-        assert h.signal in IDS and 0 < len(h.evidence) <= 300
-
-
-def test_every_signal_has_a_sample() -> None:
-    assert set().union(*EXPECTED.values()) == IDS - LIVE_ONLY  # no_dmarc: see live tests
+(
+    test_every_sample_is_annotated,
+    test_sample,
+    test_every_signal_has_a_sample,
+) = annotated_sample_tests(GROUP, auth.detect, auth.SPECS, unsampled=LIVE_ONLY)
 
 
 def test_specs_are_documented() -> None:

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
-
 from rempart.mail.signals import envelope
 
-from .support import CTX, expected, sample, sample_names
+from .support import annotated_sample_tests
 
 GROUP = "envelope"
-EXPECTED = expected(GROUP)
 
 
-def test_every_sample_is_annotated() -> None:
-    assert sample_names(GROUP) == sorted(EXPECTED)
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_sample_raises_exactly_the_expected_signals(name: str) -> None:
-    hits = envelope.detect(sample(GROUP, name), CTX)
-    assert {h.signal for h in hits} == EXPECTED[name]
-
-
-def test_every_signal_has_a_sample() -> None:
-    raised = set().union(*EXPECTED.values())
-    assert {s.id for s in envelope.SPECS} == raised
+(
+    test_every_sample_is_annotated,
+    test_sample_raises_exactly_the_expected_signals,
+    test_every_signal_has_a_sample,
+) = annotated_sample_tests(GROUP, envelope.detect, envelope.SPECS, evidence=False)
 
 
 def test_machine_made_local_parts() -> None:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import struct
-import sys
 import zipfile
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -30,21 +26,9 @@ from rempart.mail.filetypes import (
     zip_directory,
 )
 
+from .support import attachment_builders
 
-def _builders() -> ModuleType:
-    """``samples/attachments/builders.py`` (a script directory, not a package)."""
-    if "attachment_builders" in sys.modules:
-        return sys.modules["attachment_builders"]
-    path = Path(__file__).parent / "samples" / "attachments" / "builders.py"
-    spec = importlib.util.spec_from_file_location("attachment_builders", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["attachment_builders"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-B = _builders()
+B = attachment_builders()
 
 
 def _clsid(text: str) -> bytes:

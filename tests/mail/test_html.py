@@ -11,13 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rempart.mail.model import Attachment, ParsedMail
-from rempart.mail.parse import parse_message, safe_html
+from rempart.mail.parse import safe_html
 from rempart.mail.signals import html
 
-from .support import CTX, SAMPLES, expected, sample, sample_names
+from .support import CTX, annotated_sample_tests, era_headers_test, sample
 
 GROUP = "html"
-EXPECTED = expected(GROUP)
 
 
 def _attachment(name: str, data: bytes, ctype: str = "application/octet-stream") -> Attachment:
@@ -46,32 +45,14 @@ def _signals(mail: ParsedMail) -> set[str]:
 # --- annotated samples -------------------------------------------------------
 
 
-def test_every_sample_is_annotated() -> None:
-    assert sample_names(GROUP) == sorted(EXPECTED)
+(
+    test_every_sample_is_annotated,
+    test_sample_raises_exactly_the_expected_signals,
+    test_every_signal_has_a_sample,
+) = annotated_sample_tests(GROUP, html.detect, html.SPECS)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_sample_raises_exactly_the_expected_signals(name: str) -> None:
-    hits = html.detect(sample(GROUP, name), CTX)
-    assert {h.signal for h in hits} == EXPECTED[name]
-    assert all(0 < len(h.evidence) <= 300 for h in hits)
-
-
-def test_every_signal_has_a_sample() -> None:
-    raised = set().union(*EXPECTED.values())
-    assert {s.id for s in html.SPECS} == raised
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_verdict_does_not_depend_on_the_era_headers(name: str) -> None:
-    raw = (SAMPLES / GROUP / f"{name}.eml").read_bytes()
-    kept = [
-        line
-        for line in raw.split(b"\n")
-        if not line.lower().startswith((b"date:", b"message-id:", b"x-mailer:"))
-    ]
-    mail = parse_message(b"\n".join(kept), name)
-    assert {h.signal for h in html.detect(mail, CTX)} == EXPECTED[name]
+test_verdict_does_not_depend_on_the_era_headers = era_headers_test(GROUP, html.detect)
 
 
 def test_evidence_names_the_attachment() -> None:

@@ -7,25 +7,16 @@ import pytest
 from rempart.mail.model import Address, ParsedMail
 from rempart.mail.signals import language
 
-from .support import CTX, expected, sample, sample_names
+from .support import CTX, annotated_sample_tests, sample
 
 GROUP = "language"
-EXPECTED = expected(GROUP)
 
 
-def test_every_sample_is_annotated() -> None:
-    assert sample_names(GROUP) == sorted(EXPECTED)
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_sample_raises_exactly_the_expected_signals(name: str) -> None:
-    hits = language.detect(sample(GROUP, name), CTX)
-    assert {h.signal for h in hits} == EXPECTED[name]
-
-
-def test_every_signal_has_a_sample() -> None:
-    raised = set().union(*EXPECTED.values())
-    assert {s.id for s in language.SPECS} == raised
+(
+    test_every_sample_is_annotated,
+    test_sample_raises_exactly_the_expected_signals,
+    test_every_signal_has_a_sample,
+) = annotated_sample_tests(GROUP, language.detect, language.SPECS, evidence=False)
 
 
 def test_evidence_quotes_where_it_was_seen() -> None:

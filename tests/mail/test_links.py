@@ -11,13 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rempart.mail.model import Address, Attachment, Link, ParsedMail
-from rempart.mail.parse import parse_message
 from rempart.mail.signals import links
 
-from .support import CTX, SAMPLES, expected, sample, sample_names
+from .support import CTX, annotated_sample_tests, era_headers_test, sample
 
 GROUP = "links"
-EXPECTED = expected(GROUP)
 
 
 def _mail(
@@ -41,32 +39,14 @@ def _signals(mail: ParsedMail) -> set[str]:
 # --- annotated samples -------------------------------------------------------
 
 
-def test_every_sample_is_annotated() -> None:
-    assert sample_names(GROUP) == sorted(EXPECTED)
+(
+    test_every_sample_is_annotated,
+    test_sample_raises_exactly_the_expected_signals,
+    test_every_signal_has_a_sample,
+) = annotated_sample_tests(GROUP, links.detect, links.SPECS)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_sample_raises_exactly_the_expected_signals(name: str) -> None:
-    hits = links.detect(sample(GROUP, name), CTX)
-    assert {h.signal for h in hits} == EXPECTED[name]
-    assert all(0 < len(h.evidence) <= 300 for h in hits)
-
-
-def test_every_signal_has_a_sample() -> None:
-    raised = set().union(*EXPECTED.values())
-    assert {s.id for s in links.SPECS} == raised
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_verdict_does_not_depend_on_the_era_headers(name: str) -> None:
-    raw = (SAMPLES / GROUP / f"{name}.eml").read_bytes()
-    kept = [
-        line
-        for line in raw.split(b"\n")
-        if not line.lower().startswith((b"date:", b"message-id:", b"x-mailer:"))
-    ]
-    mail = parse_message(b"\n".join(kept), name)
-    assert {h.signal for h in links.detect(mail, CTX)} == EXPECTED[name]
+test_verdict_does_not_depend_on_the_era_headers = era_headers_test(GROUP, links.detect)
 
 
 def test_podesta_evidence_shows_the_text_and_the_real_link() -> None:

@@ -9,27 +9,16 @@ import pytest
 
 from rempart.mail.parse import parse_message
 from rempart.mail.signals import lookalike
-from tests.mail.support import CTX, expected, sample, sample_names
+from tests.mail.support import CTX, annotated_sample_tests, sample
 
 GROUP = "lookalike"
-EXPECTED = expected(GROUP)
-IDS = {spec.id for spec in lookalike.SPECS}
 
 
-def test_every_sample_is_annotated() -> None:
-    assert set(sample_names(GROUP)) == set(EXPECTED)
-
-
-@pytest.mark.parametrize("name", sample_names(GROUP))
-def test_sample(name: str) -> None:
-    hits = lookalike.detect(sample(GROUP, name), CTX)
-    assert {h.signal for h in hits} == EXPECTED[name]
-    for h in hits:
-        assert h.signal in IDS and 0 < len(h.evidence) <= 300
-
-
-def test_every_signal_has_a_sample() -> None:
-    assert set().union(*EXPECTED.values()) == IDS
+(
+    test_every_sample_is_annotated,
+    test_sample,
+    test_every_signal_has_a_sample,
+) = annotated_sample_tests(GROUP, lookalike.detect, lookalike.SPECS)
 
 
 def test_specs_are_documented() -> None:

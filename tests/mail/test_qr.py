@@ -18,10 +18,9 @@ from rempart.mail.model import Address, Attachment, ParsedMail
 from rempart.mail.parse import parse_message
 from rempart.mail.signals import links, qr
 
-from .support import CTX, SAMPLES, expected, sample, sample_names
+from .support import CTX, annotated_sample_tests, era_headers_test, sample
 
 GROUP = "qr"
-EXPECTED = expected(GROUP)
 
 
 def qr_png(text: str, scale: int = 6, size: tuple[int, int] | None = None) -> bytes:
@@ -58,33 +57,14 @@ def _mail(*atts: Attachment, html: str = "", sender: str = "x@sender.example") -
 # --- annotated samples -------------------------------------------------------
 
 
-def test_every_sample_is_annotated() -> None:
-    assert sample_names(GROUP) == sorted(EXPECTED)
+(
+    test_every_sample_is_annotated,
+    test_sample_raises_exactly_the_expected_signals,
+    test_every_signal_has_a_sample,
+) = annotated_sample_tests(GROUP, qr.detect, qr.SPECS, borrowed=links.SPECS)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_sample_raises_exactly_the_expected_signals(name: str) -> None:
-    hits = qr.detect(sample(GROUP, name), CTX)
-    assert {h.signal for h in hits} == EXPECTED[name]
-    assert all(0 < len(h.evidence) <= 300 for h in hits)
-
-
-def test_every_signal_has_a_sample() -> None:
-    raised = set().union(*EXPECTED.values())
-    assert {s.id for s in qr.SPECS} <= raised
-    assert raised - {s.id for s in qr.SPECS} <= {s.id for s in links.SPECS}
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_verdict_does_not_depend_on_the_era_headers(name: str) -> None:
-    raw = (SAMPLES / GROUP / f"{name}.eml").read_bytes()
-    kept = [
-        line
-        for line in raw.split(b"\n")
-        if not line.lower().startswith((b"date:", b"message-id:", b"x-mailer:"))
-    ]
-    mail = parse_message(b"\n".join(kept), name)
-    assert {h.signal for h in qr.detect(mail, CTX)} == EXPECTED[name]
+test_verdict_does_not_depend_on_the_era_headers = era_headers_test(GROUP, qr.detect)
 
 
 def test_invoice_evidence_names_the_picture_and_gives_the_url() -> None:

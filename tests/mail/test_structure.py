@@ -11,25 +11,16 @@ from rempart.mail.model import Attachment, Hit, Link, ParsedMail
 from rempart.mail.parse import parse_message
 from rempart.mail.signals import structure
 
-from .support import CTX, expected, sample, sample_names
+from .support import CTX, annotated_sample_tests, sample
 
 GROUP = "structure"
-EXPECTED = expected(GROUP)
 
 
-def test_every_sample_is_annotated() -> None:
-    assert sample_names(GROUP) == sorted(EXPECTED)
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_sample_raises_exactly_the_expected_signals(name: str) -> None:
-    hits = structure.detect(sample(GROUP, name), CTX)
-    assert {h.signal for h in hits} == EXPECTED[name]
-
-
-def test_every_signal_has_a_sample() -> None:
-    raised = set().union(*EXPECTED.values())
-    assert {s.id for s in structure.SPECS} == raised
+(
+    test_every_sample_is_annotated,
+    test_sample_raises_exactly_the_expected_signals,
+    test_every_signal_has_a_sample,
+) = annotated_sample_tests(GROUP, structure.detect, structure.SPECS, evidence=False)
 
 
 def test_specs_are_documented() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -17,12 +18,13 @@ from rempart.cli.output import clean
 from rempart.errors import RempartError
 from rempart.mail.batch import default_workers, triage_many
 from rempart.mail.context import MailContext
-from rempart.mail.events import WaveSettings, verdict_event, waves
+from rempart.mail.events import WAVE_SOURCES, WaveSettings, verdict_event, waves
 from rempart.mail.model import Triage, Verdict
 from rempart.mail.registry import SIGNALS
 from rempart.mail.sources import RawMessage, iter_messages
 from rempart.mail.triage import triage_raw
 from rempart.model.campaign import Campaign, ImapTarget, Mailbox, load_campaign
+from rempart.model.findings import Event
 from rempart.net.dns import DnsClient, parse_nameserver
 from rempart.store import Store
 
@@ -83,12 +85,12 @@ def check(
         plan = load_campaign(campaign) if campaign else None
         threshold = _threshold(fail_on, plan)
         ctx = MailContext.from_campaign(plan, dns=_dns(live_dns, resolver))
-        results = _triage(paths, ctx, workers or default_workers(), fmt, only_flagged)
-        wave_count = _record(results, ctx, db) if store_events else 0
+        tally = _triage(paths, ctx, workers or default_workers(), fmt, only_flagged)
+        wave_count = _record(tally, ctx, db) if store_events else 0
     except RempartError as exc:
         _fail(str(exc))
-    _summarise(results, wave_count)
-    raise typer.Exit(_exit_code(results, threshold))
+    _summarise(tally, wave_count)
+    raise typer.Exit(_exit_code(tally, threshold))
 
 
 @app.command("watch")
@@ -130,7 +132,7 @@ def watch_cmd(
 
     if fmt not in FORMATS:
         _fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
-    results: list[Triage] = []
+    tally = Tally()
     try:
         plan = load_campaign(campaign) if campaign else None
         threshold = _threshold(fail_on, plan)
@@ -147,7 +149,8 @@ def watch_cmd(
 
             def handle(message: RawMessage) -> None:
                 t = triage_raw(message, ctx)
-                results.append(t)
+                tally.counts[t.verdict] += 1
+                tally.problems += t.verdict is Verdict.ERROR or bool(t.errors)
                 writer.write(t)
                 _store_one(store, t, ctx, shown)
 
@@ -159,9 +162,9 @@ def watch_cmd(
         err.print("stopped.")
     except RempartError as exc:
         _fail(str(exc))
-    if results:
-        _summarise(results, 0)
-    raise typer.Exit(_exit_code(results, threshold) if once else 0)
+    if tally.total:
+        _summarise(tally, 0)
+    raise typer.Exit(_exit_code(tally, threshold) if once else 0)
 
 
 def _imap_source(
@@ -211,7 +214,7 @@ def _store_one(store: Store, t: Triage, ctx: MailContext, shown: set[str]) -> No
     store.add_events([event])
     window = WaveSettings().window
     recent = store.events(since=event.time - window, until=event.time + window,
-                          kinds=["mail.phishing", "mail.suspicious"])  # fmt: skip
+                          kinds=list(WAVE_SOURCES))  # fmt: skip
     found = waves(recent, ctx)
     store.replace_events(found)
     for wave in found:
@@ -280,11 +283,33 @@ def signals_markdown() -> str:
     return "\n".join(out)
 
 
+@dataclass
+class Tally:
+    """What a batch came to: counts per verdict, unreadable messages, events to store.
+    Kept instead of the verdicts themselves, so a million messages stay in bounded memory
+    (the events are only those of messages that are not clean)."""
+
+    counts: Counter[Verdict] = field(default_factory=Counter)
+    problems: int = 0
+    events: list[Event] = field(default_factory=list)
+
+    def add(self, t: Triage, ctx: MailContext) -> None:
+        self.counts[t.verdict] += 1
+        self.problems += t.verdict is Verdict.ERROR or bool(t.errors)
+        event = verdict_event(t, ctx)
+        if event is not None:
+            self.events.append(event)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
 def _triage(
     paths: list[str], ctx: MailContext, workers: int, fmt: str, only_flagged: bool
-) -> list[Triage]:
+) -> Tally:
     writer = MailWriter(fmt, sys.stdout)
-    results: list[Triage] = []
+    tally = Tally()
     messages = iter_messages(paths, ctx.limits, stdin=sys.stdin.buffer)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -292,55 +317,48 @@ def _triage(
     ) as progress:  # fmt: skip
         task = progress.add_task("triaging", total=None)
         for t in triage_many(messages, ctx, workers):
-            results.append(_slim(t))
+            tally.add(t, ctx)
             if t.verdict is Verdict.ERROR:
                 err.print(f"[red]input:[/red] {escape(clean(t.source))}: "
                           f"{escape(clean('; '.join(t.errors)))}")  # fmt: skip
             if not (only_flagged and t.verdict in (Verdict.CLEAN, Verdict.ERROR)):
                 writer.write(t)
-            progress.update(task, advance=1, description=f"triaging: {len(results)} messages")
-    if not results:
+            progress.update(task, advance=1, description=f"triaging: {tally.total} messages")
+    if not tally.total:
         raise RempartError("no message found in " + ", ".join(paths))
-    return results
+    return tally
 
 
-def _slim(t: Triage) -> Triage:
-    """What is kept per message for the summary and the store (bounded)."""
-    return t
-
-
-def _record(results: list[Triage], ctx: MailContext, db: str | None) -> int:
-    events = [e for e in (verdict_event(t, ctx) for t in results) if e is not None]
+def _record(tally: Tally, ctx: MailContext, db: str | None) -> int:
+    """Store the batch's events and the waves they make with what is already stored."""
+    events = tally.events
     with Store.open(db) as store:
-        run_id = store.start_run("mail", {"messages": len(results)})
+        run_id = store.start_run("mail", {"messages": tally.total})
         store.add_events(events)
+        found: list[Event] = []
         if events:
             start = min(e.time for e in events) - WaveSettings().window
             end = max(e.time for e in events) + WaveSettings().window
-            recent = store.events(since=start, until=end, kinds=["mail.phishing",
-                                                                 "mail.suspicious"])  # fmt: skip
+            recent = store.events(since=start, until=end, kinds=list(WAVE_SOURCES))
             found = waves(recent, ctx)
             store.replace_events(found)
-        else:
-            found = []
         store.finish_run(run_id, "done")
     for wave in found:
         err.print(f"[bold red]wave:[/bold red] {escape(clean(wave.summary))}")
     return len(found)
 
 
-def _summarise(results: list[Triage], wave_count: int) -> None:
-    counts = Counter(t.verdict for t in results)
-    parts = [f"{counts[v]} {v.value}" for v in Verdict if counts[v]]
+def _summarise(tally: Tally, wave_count: int) -> None:
+    parts = [f"{tally.counts[v]} {v.value}" for v in Verdict if tally.counts[v]]
     waves_text = f"; {wave_count} phishing wave(s)" if wave_count else ""
-    err.print(f"{len(results)} message(s): {', '.join(parts)}{waves_text}.")
+    err.print(f"{tally.total} message(s): {', '.join(parts)}{waves_text}.")
 
 
-def _exit_code(results: list[Triage], threshold: Verdict) -> int:
-    if any(t.verdict is Verdict.ERROR or t.errors for t in results):
+def _exit_code(tally: Tally, threshold: Verdict) -> int:
+    if tally.problems:
         return 2
     limit = ORDER[threshold]
-    return 1 if any(ORDER.get(t.verdict, 0) >= limit for t in results) else 0
+    return 1 if any(n and ORDER.get(v, 0) >= limit for v, n in tally.counts.items()) else 0
 
 
 def _threshold(fail_on: str | None, campaign: Campaign | None) -> Verdict:

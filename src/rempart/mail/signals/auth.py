@@ -483,9 +483,7 @@ def _pasted(view: AuthView) -> list[str]:
         org = registrable(aid)
         # The server that writes a result also writes a Received line, just above or
         # just below it depending on the software (Gmail: above): anywhere on the path.
-        stamped = any(
-            by and (by == aid or registrable(by) == org) for _, by in view.received_below
-        )
+        stamped = any(by and (by == aid or registrable(by) == org) for _, by in view.received_below)
         if not stamped:
             out.append(
                 f"Authentication-Results: {header.raw[:180]} (no Received by {aid[:60]} "

@@ -17,10 +17,11 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
+sys.path.append(str(HERE.parent))
 
 import builders as b  # noqa: E402
+from _mime import CAMILLE as TO  # noqa: E402
 
-TO = "Camille Exemple <camille.exemple@parti-exemple.fr>"
 DATE = "Tue, 14 Apr 2026 09:12:00 +0200"
 
 AUTOOPEN_VBA = (

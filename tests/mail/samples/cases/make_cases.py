@@ -10,13 +10,16 @@ attacker infrastructure uses reserved or look-alike names that are never contact
 from __future__ import annotations
 
 import io
+import sys
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
 HERE = Path(__file__).parent
-RELAY = "mx.parti-exemple.fr"
+sys.path.append(str(HERE.parent))
+
+from _mime import RELAY, write_samples  # noqa: E402
 
 
 def received(helo: str, ip: str, when: datetime, to: str) -> str:
@@ -345,9 +348,7 @@ CASES = {
 
 
 def main() -> None:
-    for name, make in CASES.items():
-        (HERE / f"{name}.eml").write_bytes(bytes(make()))
-        print("wrote", name)
+    write_samples(HERE, CASES, say=True)
 
 
 if __name__ == "__main__":

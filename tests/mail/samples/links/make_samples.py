@@ -9,38 +9,14 @@ look-alikes that are never contacted.
 
 from __future__ import annotations
 
-import zlib
-from datetime import UTC, datetime
+import sys
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 
 HERE = Path(__file__).parent
-RELAY = "mx.parti-exemple.fr"
-WHEN = datetime(2026, 9, 14, 9, 30, tzinfo=UTC)
-CAMILLE = "Camille Exemple <camille.exemple@parti-exemple.fr>"
+sys.path.append(str(HERE.parent))
 
-
-def message(subject: str, from_: str, to: str = CAMILLE, *, auth: str = "spf=pass") -> EmailMessage:
-    m = EmailMessage()
-    domain = from_.rpartition("@")[2].rstrip(">")
-    m["Received"] = (
-        f"from mail.{domain} (mail.{domain} [192.0.2.10]) by {RELAY} (Postfix) "
-        f"with ESMTPS id 4Xk2Q1; {format_datetime(WHEN)}"
-    )
-    m["Authentication-Results"] = f"{RELAY}; {auth} smtp.mailfrom={domain}"
-    m["From"] = from_
-    m["To"] = to
-    m["Subject"] = subject
-    m["Date"] = format_datetime(WHEN)
-    m["Message-ID"] = f"<{zlib.crc32(subject.encode()):08x}@{domain}>"
-    return m
-
-
-def both(m: EmailMessage, text: str, html: str) -> EmailMessage:
-    m.set_content(text, cte="8bit")
-    m.add_alternative(html, subtype="html", cte="8bit")
-    return m
+from _mime import both, message, write_samples  # noqa: E402
 
 
 def podesta_lure() -> EmailMessage:
@@ -267,8 +243,7 @@ SAMPLES = {
 
 
 def main() -> None:
-    for name, build in SAMPLES.items():
-        (HERE / f"{name}.eml").write_bytes(build().as_bytes())
+    write_samples(HERE, SAMPLES)
 
 
 if __name__ == "__main__":

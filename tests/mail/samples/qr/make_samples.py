@@ -12,19 +12,18 @@ from __future__ import annotations
 import base64
 import io
 import struct
+import sys
 import zlib
-from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 
 import zxingcpp
 from PIL import Image, ImageDraw
 
 HERE = Path(__file__).parent
-RELAY = "mx.parti-exemple.fr"
-WHEN = datetime(2026, 9, 14, 9, 30, tzinfo=UTC)
-CAMILLE = "Camille Exemple <camille.exemple@parti-exemple.fr>"
+sys.path.append(str(HERE.parent))
+
+from _mime import message, write_samples  # noqa: E402
 
 
 def qr_image(text: str, scale: int = 6) -> Image.Image:
@@ -59,22 +58,6 @@ def bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
         + chunk(b"IEND", b"")
     )
-
-
-def message(subject: str, from_: str, to: str = CAMILLE) -> EmailMessage:
-    m = EmailMessage()
-    domain = from_.rpartition("@")[2].rstrip(">")
-    m["Received"] = (
-        f"from mail.{domain} (mail.{domain} [192.0.2.10]) by {RELAY} (Postfix) "
-        f"with ESMTPS id 4Xk2Q1; {format_datetime(WHEN)}"
-    )
-    m["Authentication-Results"] = f"{RELAY}; spf=pass smtp.mailfrom={domain}"
-    m["From"] = from_
-    m["To"] = to
-    m["Subject"] = subject
-    m["Date"] = format_datetime(WHEN)
-    m["Message-ID"] = f"<{zlib.crc32(subject.encode()):08x}@{domain}>"
-    return m
 
 
 def image(m: EmailMessage, data: bytes, name: str, subtype: str = "png") -> EmailMessage:
@@ -190,8 +173,7 @@ SAMPLES = {
 
 
 def main() -> None:
-    for name, build in SAMPLES.items():
-        (HERE / f"{name}.eml").write_bytes(build().as_bytes())
+    write_samples(HERE, SAMPLES)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,8 @@ def test_json_lines_one_object_per_message_with_the_issue_fields() -> None:
     assert {"source", "verdict", "score", "reasons", "indicators"} <= set(lure)
     assert isinstance(lure["score"], int) and 80 <= lure["score"] <= 100
     reason = lure["reasons"][0]  # type: ignore[index]
-    assert set(reason) >= {"signal", "weight", "evidence"}
+    assert set(reason) >= {"signal", "weight", "evidence", "advice"}
+    assert reason["advice"]  # every reason says what to do
     assert set(lure["indicators"]) == {"urls", "domains", "ips", "senders", "sha256"}  # type: ignore[arg-type]
     assert "https://bit.ly/1PibSU0" in lure["indicators"]["urls"]  # type: ignore[index]
 
@@ -68,6 +69,7 @@ def test_table_output_is_defanged_and_escaped(tmp_path: Path) -> None:
     result = run("check", "-c", str(CAMPAIGN), str(hostile))
     out = result.stdout
     assert "hxxps://bit[.]ly/zz" in out
+    assert "what to do" in out
     assert "https://bit.ly/zz" not in out
     assert "no-reply[@]evil[.]example" in out
     assert "\x1b[2J" not in out
@@ -215,3 +217,34 @@ def test_live_dns_checks_through_the_command_line(tmp_path: Path) -> None:
     reasons = {str(r["signal"]) for r in lines(result.stdout)[0]["reasons"]}  # type: ignore[union-attr]
     assert {"authentication.spf_softfail", "authentication.no_dmarc"} <= reasons
     assert run("check", "--resolver", resolver, str(mail)).exit_code == 2
+
+
+def test_a_batch_of_thousands_goes_on_past_broken_messages(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    broken = [
+        b"Content-Type: multipart/mixed; boundary=zz\n\n--zz\nContent-Type: text/plain\n\nno end",
+        b"Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQ",
+        b"From: =?utf-8?b?////?= <x@\n\n\x00\x01\x02",
+        bytes(rng.randrange(256) for _ in range(3000)),
+        b"Subject: " + b"A" * 200_000 + b"\n\nbody",
+    ]
+    good = [LURE.read_bytes().replace(b"\r\n", b"\n"), CLEAN.read_bytes().replace(b"\r\n", b"\n")]
+    chunks = []
+    for i in range(1200):
+        body = broken[i % len(broken)] if i % 3 == 0 else good[i % 2]
+        body = body.replace(b"\nFrom ", b"\n>From ")
+        chunks.append(b"From sender@example.org Thu Jan  1 00:00:00 2026\n" + body + b"\n")
+    mbox = tmp_path / "big.mbox"
+    mbox.write_bytes(b"".join(chunks))
+    result = run("check", "-c", str(CAMPAIGN), "-f", "json", "--workers", "2", str(mbox))
+    rows = lines(result.stdout)
+    assert len(rows) == 1200
+    assert [r["source"] for r in rows] == [f"{mbox}#{i}" for i in range(1, 1201)]
+    assert "error" not in {r["verdict"] for r in rows}
+    malformed = [r for r in rows if any(x["signal"] == "structure.malformed"
+                                        for x in r["reasons"])]  # type: ignore[union-attr]  # fmt: skip
+    assert malformed  # broken ones are judged, with the reason, not dropped
+    assert result.exit_code == 1
+    assert "1200 message(s)" in result.stderr

@@ -84,6 +84,10 @@ def _card(t: Triage) -> Table:
             )
         if len(t.reasons) > MAX_REASONS_SHOWN:
             grid.add_row("", f"[dim]… {len(t.reasons) - MAX_REASONS_SHOWN} more reasons[/dim]")
+        todo = list(dict.fromkeys(r.advice for r in t.reasons if r.advice and r.weight > 0))[:2]
+        if todo:
+            grid.add_row("[green]what to do[/green]",
+                         "[green]" + escape(clean(" ".join(todo))) + "[/green]")  # fmt: skip
         ind = t.indicators
         shown = [defang(i) for i in (*ind.urls, *ind.ips, *ind.senders, *ind.sha256)]
         if shown:

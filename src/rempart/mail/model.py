@@ -195,6 +195,8 @@ class Reason:
     """Contribution to the score's log-odds (positive = toward phishing/spam)."""
     evidence: str
     title: str = ""
+    advice: str = ""
+    """What to do about it (the signal's documented advice)."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,7 @@ class Triage:
                     "weight": round(r.weight, 3),
                     "evidence": r.evidence,
                     "title": r.title,
+                    "advice": r.advice,
                 }
                 for r in self.reasons
             ],

@@ -115,7 +115,12 @@ def _load(text: str) -> Model:
     return model_from_dict(json.loads(text), SIGNALS.values())
 
 
-def score(hits: Iterable[Hit], model: Model, titles: Mapping[str, str] | None = None) -> Scored:
+def score(
+    hits: Iterable[Hit],
+    model: Model,
+    titles: Mapping[str, str] | None = None,
+    advice: Mapping[str, str] | None = None,
+) -> Scored:
     """Score the signals in ``hits`` (each signal counts once, with its first evidence)."""
     first: dict[str, Hit] = {}
     for hit in hits:
@@ -139,9 +144,10 @@ def score(hits: Iterable[Hit], model: Model, titles: Mapping[str, str] | None = 
         verdict = Verdict.SPAM if value >= SUSPICIOUS_SCORE else Verdict.CLEAN
     toward = "spam" if verdict is Verdict.SPAM else "phishing"
     titles = titles or {}
+    advice = advice or {}
     reasons = sorted(
         (
-            Reason(s, model.weight(s, toward), h.evidence, titles.get(s, ""))
+            Reason(s, model.weight(s, toward), h.evidence, titles.get(s, ""), advice.get(s, ""))
             for s, h in first.items()
         ),
         key=lambda r: (-r.weight, r.signal),

@@ -26,6 +26,7 @@ from rempart.mail.urls import host_of, is_ip, registrable
 log = logging.getLogger(__name__)
 
 _TITLES = {sid: spec.title for sid, spec in SIGNALS.items()}
+_ADVICE = {sid: spec.advice for sid, spec in SIGNALS.items()}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _IPV4 = re.compile(r"\[(\d{1,3}(?:\.\d{1,3}){3})\]")
 MAX_INDICATORS = 200
@@ -54,7 +55,7 @@ def collect_hits(mail: ParsedMail, ctx: MailContext) -> tuple[list[Hit], list[st
 def triage_parsed(mail: ParsedMail, ctx: MailContext, model: Model | None = None) -> Triage:
     """The verdict on an already parsed message."""
     hits, errors = collect_hits(mail, ctx)
-    scored = score(hits, model or load_model(), _TITLES)
+    scored = score(hits, model or load_model(), _TITLES, _ADVICE)
     sender = mail.sender
     return Triage(
         source=mail.source,

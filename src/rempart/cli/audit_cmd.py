@@ -6,7 +6,7 @@ import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,15 +17,13 @@ from rempart.audit.config import AuditConfig
 from rempart.audit.registry import CHECKS
 from rempart.audit.run import AuditReport, run_audit
 from rempart.audit.targets import TargetList, gather
-from rempart.cli.output import FORMATS, clean, render
+from rempart.cli.output import FORMATS, clean, err, fail, render
 from rempart.engine import Runner, make_runner
 from rempart.errors import RempartError
 from rempart.model import Severity
 from rempart.model.campaign import Campaign, load_campaign
 from rempart.net.dns import parse_nameserver
 from rempart.store import Store
-
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json (JSON lines) or csv.")]
 FailOnOpt = Annotated[
@@ -98,7 +96,7 @@ def audit(
         with Store.open(db) as store, make_runner(dask, workers) as runner:
             report = _run(target_list, config, store, runner, fresh, max_age)
     except RempartError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _summarise(report)
     sys.stdout.write(render(report.findings, fmt))
     raise typer.Exit(_exit_code(report, target_list.problems, threshold))
@@ -116,7 +114,7 @@ def _report_problems(target_list: TargetList) -> None:
         err.print(f"[red]input:[/red] {escape(clean(problem))}")
     if not target_list.targets:
         if not target_list.problems:
-            _fail("nothing to audit: give domains, --campaign FILE or --targets FILE")
+            fail("nothing to audit: give domains, --campaign FILE or --targets FILE")
         raise typer.Exit(2)
 
 
@@ -168,19 +166,13 @@ def _severity(text: str) -> Severity:
         return Severity(text.lower())
     except ValueError:
         choices = ", ".join(s.value for s in Severity)
-        _fail(f"--fail-on {text!r} is not a severity (use one of {choices})")
+        fail(f"--fail-on {text!r} is not a severity (use one of {choices})")
         raise
 
 
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
-        _fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    for line in message.splitlines():
-        err.print(f"[red]error:[/red] {escape(clean(line))}")
-    raise typer.Exit(code)
+        fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
 
 
 def list_checks(fmt: FormatOpt = "table") -> None:

@@ -6,7 +6,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from rempart.cli.mail_output import MailWriter
-from rempart.cli.output import clean
+from rempart.cli.output import clean, err, fail
 from rempart.errors import RempartError
 from rempart.mail.batch import default_workers, triage_many
 from rempart.mail.context import MailContext
@@ -28,7 +28,6 @@ from rempart.model.findings import Event
 from rempart.net.dns import DnsClient, parse_nameserver
 from rempart.store import Store
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 app = typer.Typer(
     help="Triage suspicious mail: verdict, reasons, indicators.",
     no_args_is_help=True,
@@ -80,7 +79,7 @@ def check(
     """Triage messages: each gets a verdict (phishing, spam, suspicious, clean, error), a
     score from 0 to 100, its reasons and its indicators."""
     if fmt not in FORMATS:
-        _fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+        fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     try:
         plan = load_campaign(campaign) if campaign else None
         threshold = _threshold(fail_on, plan)
@@ -88,7 +87,7 @@ def check(
         tally = _triage(paths, ctx, workers or default_workers(), fmt, only_flagged)
         wave_count = _record(tally, ctx, db) if store_events else 0
     except RempartError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _summarise(tally, wave_count)
     raise typer.Exit(_exit_code(tally, threshold))
 
@@ -131,7 +130,7 @@ def watch_cmd(
     from rempart.mail.watch import watch
 
     if fmt not in FORMATS:
-        _fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+        fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
     tally = Tally()
     try:
         plan = load_campaign(campaign) if campaign else None
@@ -161,7 +160,7 @@ def watch_cmd(
     except KeyboardInterrupt:
         err.print("stopped.")
     except RempartError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if tally.total:
         _summarise(tally, 0)
     raise typer.Exit(_exit_code(tally, threshold) if once else 0)
@@ -368,11 +367,5 @@ def _threshold(fail_on: str | None, campaign: Campaign | None) -> Verdict:
     except ValueError:
         verdict = Verdict.ERROR
     if verdict not in (Verdict.SPAM, Verdict.SUSPICIOUS, Verdict.PHISHING):
-        _fail(f"--fail-on {text!r}: use spam, suspicious or phishing")
+        fail(f"--fail-on {text!r}: use spam, suspicious or phishing")
     return verdict
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    for line in message.splitlines():
-        err.print(f"[red]error:[/red] {escape(clean(line))}")
-    raise typer.Exit(code)

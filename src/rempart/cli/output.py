@@ -12,7 +12,7 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from typing import IO, Protocol
+from typing import IO, NoReturn, Protocol
 
 from rich.console import Console
 from rich.markup import escape
@@ -38,6 +38,19 @@ SEVERITY_STYLE = {
 def clean(text: str) -> str:
     """Remove terminal control and bidi-override characters from outside text."""
     return _CONTROL.sub("?", text)
+
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+"""Where every command writes its progress, summaries and errors."""
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print ``message`` (each line as an error, cleaned and escaped) and exit ``code``."""
+    import typer
+
+    for line in message.splitlines():
+        err.print(f"[red]error:[/red] {escape(clean(line))}")
+    raise typer.Exit(code)
 
 
 class Formatter(Protocol):

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from rempart.mail.context import MailContext
 from rempart.mail.model import Triage, Verdict
+from rempart.mail.similar import catalog
 from rempart.mail.urls import host_of
 from rempart.model.findings import Event, Severity, event_id, utcnow
 
@@ -31,41 +32,6 @@ WAVE_SOURCES = ("mail.phishing", "mail.suspicious")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SKEW = timedelta(days=2)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-# Sending domains shared by unrelated senders: a wave is never keyed on them.
-_SHARED_SENDERS = frozenset(
-    (
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "yahoo.fr",
-        "hotmail.com",
-        "hotmail.fr",
-        "outlook.com",
-        "outlook.fr",
-        "live.com",
-        "live.fr",
-        "msn.com",
-        "icloud.com",
-        "me.com",
-        "aol.com",
-        "gmx.com",
-        "gmx.de",
-        "gmx.net",
-        "web.de",
-        "mail.ru",
-        "yandex.ru",
-        "yandex.com",
-        "proton.me",
-        "protonmail.com",
-        "laposte.net",
-        "orange.fr",
-        "wanadoo.fr",
-        "free.fr",
-        "sfr.fr",
-        "t-online.de",
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -154,7 +120,8 @@ def _keys(event: Event, ctx: MailContext) -> list[str]:
                 keys.append(f"host:{host}")
         elif "@" in ind:
             domain = ind.rpartition("@")[2].lower()
-            if domain and domain not in _SHARED_SENDERS and not ctx.is_own(domain):
+            # a free-mail provider is shared by unrelated senders: never a wave's key
+            if domain and not catalog().is_freemail(domain) and not ctx.is_own(domain):
                 keys.append(f"sender:{domain}")
     return list(dict.fromkeys(keys))
 

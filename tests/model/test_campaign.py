@@ -616,7 +616,7 @@ def test_every_field_has_a_description() -> None:
         and issubclass(v, BaseModel)
         and v.__module__ == campaign_module.__name__
     ]
-    assert len(models) == 11
+    assert len(models) == 12
     for model in models:
         assert model.model_config.get("frozen") is True, model
         assert model.model_config.get("extra") == "forbid", model
@@ -636,7 +636,7 @@ def test_unknown_keys(tmp_path: Path) -> None:
         'domains[0].nmae: unknown key (did you mean "name"? allowed here: name, roles, '
         "dkim_selectors, note)",
         'domain: unknown key (did you mean "domains"? allowed here: organisation, domains, '
-        "websites, people, calendar, sources, audit, mail)",
+        "websites, people, calendar, sources, audit, mail, logs)",
     ]
 
 
@@ -800,3 +800,18 @@ def test_mail_section(tmp_path: Path) -> None:
     problems = info.value.problems
     assert any(p.startswith("mail.authserv_ids[0]:") for p in problems), problems
     assert any(p.startswith("mail.fail_on:") for p in problems), problems
+
+
+def test_logs_section(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[organisation]\nname = "P"\n[logs]\nallow = ["192.0.2.10", "10.1.2.3/8", '
+                    '"2001:db8::1/64"]\nfail_on = "Medium"\n')  # fmt: skip
+    logs = load_campaign(path).logs
+    assert logs.allow == ("192.0.2.10/32", "10.0.0.0/8", "2001:db8::/64")
+    assert logs.fail_on is Severity.MEDIUM
+    path.write_text('[organisation]\nname = "P"\n[logs]\nallow = ["monitoring.example"]\n')
+    with pytest.raises(CampaignError) as info:
+        load_campaign(path)
+    assert info.value.problems == [
+        'logs.allow[0]: "monitoring.example" is not an IP address or network (like 203.0.113.0/24)'
+    ]

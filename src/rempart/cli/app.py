@@ -12,7 +12,7 @@ import logging
 import typer
 
 from rempart import __version__
-from rempart.cli import audit_cmd, demo_cmd, mail_cmd
+from rempart.cli import audit_cmd, demo_cmd, logs_cmd, mail_cmd
 
 app = typer.Typer(
     name="rempart",
@@ -25,6 +25,7 @@ app.command("audit")(audit_cmd.audit)
 app.command("checks")(audit_cmd.list_checks)
 app.command("demo")(demo_cmd.demo)
 app.add_typer(mail_cmd.app, name="mail")
+app.add_typer(logs_cmd.app, name="logs")
 
 
 def _version(value: bool) -> None:

@@ -749,6 +749,41 @@ class MailSettings(BaseModel):
         return _dedupe(items)
 
 
+def _network_field(value: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise _fail(
+            f"{_show(value)} is not an IP address or network (like 203.0.113.0/24)"
+        ) from None
+
+
+IpNetwork = Annotated[str, AfterValidator(_network_field)]
+
+
+class LogsSettings(BaseModel):
+    """Settings of ``rempart logs``: the ``[logs]`` table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    allow: tuple[IpNetwork, ...] = Field(
+        default=(),
+        description="Addresses and networks never blocked: the party's offices, its "
+        "servers, its monitoring.",
+    )
+    fail_on: Annotated[Severity, BeforeValidator(_lower)] = Field(
+        default=Severity.HIGH,
+        description="Exit with an error when an incident is at least this severe.",
+    )
+
+    @field_validator("allow")
+    @classmethod
+    def _unique(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        return _dedupe(items)
+
+
 class Campaign(BaseModel):
     """One campaign, as described by its ``campaign.toml``."""
 
@@ -762,6 +797,7 @@ class Campaign(BaseModel):
     sources: Sources = Field(default_factory=Sources, description="Mail and log sources.")
     audit: Audit = Field(default_factory=Audit, description="Audit settings.")
     mail: MailSettings = Field(default_factory=MailSettings, description="Mail triage settings.")
+    logs: LogsSettings = Field(default_factory=LogsSettings, description="Web-log settings.")
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Campaign:

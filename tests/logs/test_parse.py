@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
@@ -206,6 +207,21 @@ def test_json_fields_are_configurable() -> None:
     assert rows(frame.select("ip", "status", "path")) == [("192.0.2.7", 401, "/admin")]
     assert bad.count == 0
     assert fields.time == ("when",)
+
+
+def test_dotted_json_names_match_nested_and_flat_keys() -> None:
+    fields = JsonFields(method=("http.request.method",), ip=("source.ip",))
+    base = {"@timestamp": "2024-03-01T09:00:00Z", "status": 200}
+    lines = [
+        json.dumps({**base, "http": {"request": {"method": "PUT"}}, "source": {"ip": "1.1.1.1"}}),
+        json.dumps({**base, "http.request.method": "DELETE", "source.ip": "2.2.2.2"}),
+    ]
+    frame, bad = parse_lines([x.encode() for x in lines], "jsonl", "e.json", json_fields=fields)
+    assert rows(frame.select("ip", "method")) == [("1.1.1.1", "PUT"), ("2.2.2.2", "DELETE")]
+    assert bad.count == 0
+    for unusable in ("a..b", "", ()):
+        with pytest.raises(InputError, match="JSON field names for 'ip'"):
+            JsonFields(ip=unusable)  # type: ignore[arg-type]
 
 
 def test_json_bad_lines_are_named() -> None:
@@ -467,14 +483,75 @@ def test_hundred_megabyte_line(tmp_path: Path) -> None:
 
 
 def test_nul_bytes_and_invalid_utf8_in_a_file(tmp_path: Path) -> None:
-    path = write(tmp_path / "n.log", [COMBINED[0].replace(b"X11", b"X\x001\xc3"), b"\x00", b"\r"])
-    frame, bad = read_all(path, "combined")
+    marker = "\ufdd0".encode()  # what the reader uses internally for an overlong line
+    lines = [COMBINED[0].replace(b"X11", b"X\x001\xc3"), b"\x00", b"\r", marker]
+    frame, bad = read_all(write(tmp_path / "n.log", lines), "combined")
     assert frame["ua"].to_list() == ["Mozilla/5.0 (X\ufffd1\ufffd)"]
+    path = tmp_path / "n.log"
     assert bad.examples == (
         f"{path}:2: not a combined log line: '\ufffd'",
         f"{path}:3: empty line",
+        f"{path}:4: not a combined log line: '\ufffd'",
     )
+    _, bad = parse_lines([marker], "combined", "m")
+    assert bad.examples == ("m:1: not a combined log line: '\ufffd'",)
 
 
 def test_formats_constant() -> None:
     assert FORMATS == ("combined", "common", "jsonl")
+
+
+def test_json_request_line_odd_shapes_and_float_status() -> None:
+    line = {"time": "2024-03-01T09:00:00Z", "ip": "192.0.2.3", "status": 404.0, "bytes": "12"}
+    lines = [
+        json.dumps({**line, "request": "GET /a b?c=d HTTP/1.1"}).encode(),
+        json.dumps({**line, "request": "\\x16\\x03"}).encode(),
+    ]
+    frame, bad = parse_lines(lines, "jsonl", "r.json")
+    assert rows(frame.select("method", "path", "query", "status", "bytes")) == [
+        ("GET", "/a b", "c=d", 404, 12),
+        ("", "", "", 404, 12),
+    ]
+    assert bad.count == 0
+
+
+def test_many_caddy_lines_read_nested_fields(tmp_path: Path) -> None:
+    lines = []
+    for i in range(1200):
+        entry = json.loads(json.dumps(CADDY_JSON))
+        entry["request"]["client_ip"] = f"198.51.100.{i % 200}"
+        entry["ts"] = 1709287200 + i
+        lines.append(json.dumps(entry).encode())
+    frame, bad = read_all(write(tmp_path / "caddy.log", lines))
+    assert bad.count == 0
+    assert frame["ip"].to_list() == [f"198.51.100.{i % 200}" for i in range(1200)]
+    assert set(frame["ua"]) == {"WordPress/6.4"}
+    assert set(frame["host"]) == {"party.example"}
+
+
+def test_blank_file_in_auto_mode_reports_lines(tmp_path: Path) -> None:
+    frame, bad = read_all(write(tmp_path / "blank.log", [b"", b"   "]))
+    assert frame.height == 0
+    assert bad.count == 2
+
+
+def test_byte_order_mark_opening_a_file_is_dropped(tmp_path: Path) -> None:
+    path = write(tmp_path / "bom.log", [b"\xef\xbb\xbf" + COMBINED[0]])
+    frame, _ = read_all(path)
+    assert frame["ip"].to_list() == ["203.0.113.7"]
+
+
+def test_auto_format_in_memory_names_the_file_line() -> None:
+    with pytest.raises(InputError, match="line 42 fits none: 'nope'"):
+        parse_lines([b"nope"], "auto", "live.log", first_line=42)
+    frame, _ = parse_lines(COMBINED[:1], "auto", "live.log")
+    assert frame["ip"].to_list() == ["203.0.113.7"]
+
+
+def test_stopping_early_stops_the_reader_thread(tmp_path: Path) -> None:
+    path = write(tmp_path / "many.log", COMBINED * 50)
+    chunks = read_log(str(path), chunk_lines=2)
+    first, _ = next(chunks)
+    chunks.close()  # type: ignore[attr-defined]
+    assert first["line"].to_list() == [1, 2]
+    assert not [t for t in threading.enumerate() if t.name == "rempart-log-reader"]

@@ -77,8 +77,6 @@ _MAX_TS = datetime(2100, 1, 1, tzinfo=UTC)
 _TS = pl.Datetime("us", "UTC")
 _CLF_TIME = "%d/%b/%Y:%H:%M:%S %z"
 
-_Q = r'"((?:[^"\\]|\\.)*)"'
-
 
 def _quoted(name: str) -> str:
     return rf'"(?P<{name}>(?:[^"\\]|\\.)*)"'
@@ -114,6 +112,8 @@ _JSON_TIME_FORMATS = (
 )
 _EPOCH = r"^\d{1,19}(?:\.\d*)?$"
 _SAMPLE_OBJECTS = 256
+_SEP = "\x1f"  # joins a nested key path into a column name no JSON key spells
+_OK = _SEP + "ok"
 _MISSING_FIELD = ("no time field", "no client address", "no status")
 
 
@@ -123,9 +123,10 @@ class JsonFields:
 
     Each attribute lists field names tried in order; the first one present in a
     line wins. A dotted name reaches into nested objects (Caddy's
-    ``request.remote_ip``); when the value is a list its first item is taken
-    (Caddy's ``request.headers.User-Agent``). The defaults cover the usual
-    nginx ``escape=json`` formats, Caddy and Traefik.
+    ``request.remote_ip``) and also matches a flat key spelt with dots; when
+    the value is a list its first item is taken (Caddy's
+    ``request.headers.User-Agent``). The defaults cover the usual nginx
+    ``escape=json`` formats, Caddy and Traefik.
     """
 
     time: tuple[str, ...] = (
@@ -199,18 +200,18 @@ class JsonFields:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, str):
-                value = (value,)
-                object.__setattr__(self, f.name, value)
-            if not all(isinstance(v, str) and v.strip(".") for v in value):
-                raise InputError(f"JSON field names for {f.name!r} must be non-empty: {value!r}")
+            value = (value,) if isinstance(value, str) else tuple(value)
+            object.__setattr__(self, f.name, value)
+            if not value or not all(isinstance(v, str) and all(v.split(".")) for v in value):
+                raise InputError(f"JSON field names for {f.name!r} are not usable: {value!r}")
 
     def paths(self) -> list[tuple[str, ...]]:
-        """Every candidate, split at dots, without duplicates."""
+        """Every candidate as a key path: split at dots, and whole when it has dots."""
         seen: dict[tuple[str, ...], None] = {}
         for f in fields(self):
             for name in getattr(self, f.name):
                 seen[tuple(name.split("."))] = None
+                seen[(name,)] = None
         return list(seen)
 
 
@@ -247,11 +248,9 @@ def parse_lines(
     Series; ``first_line`` is the file line number of the first one. Every line
     gives either a row or a bad-line count.
     """
-    series = lines if isinstance(lines, pl.Series) else _decode_lines(lines)
-    if not isinstance(lines, list):
-        series = _clean_series(series)
+    series = _clean_series(lines) if isinstance(lines, pl.Series) else _decode_lines(lines)
     if fmt == "auto":
-        fmt = _detect(series.head(SAMPLE_LINES), source, json_fields)
+        fmt = _detect(series.head(SAMPLE_LINES), source, json_fields, first_line=first_line)
     _check_format(fmt)
     return _parse_chunk(series, fmt, source, first_line, json_fields, max_line_bytes)
 
@@ -287,8 +286,7 @@ def read_log(
         pending_bytes += size
         while pending_lines >= chunk_lines or pending_bytes >= chunk_bytes:
             joined = pl.concat(pending)
-            if chosen is None:
-                chosen = _detect(joined.head(SAMPLE_LINES), path, json_fields, fallback=FORMATS[0])
+            chosen = chosen or _detect(joined.head(SAMPLE_LINES), path, json_fields, blank_ok=True)
             take = _lines_within(joined, chunk_lines, chunk_bytes)
             head, rest = joined.head(take), joined.slice(take)
             yield _parse_chunk(head, chosen, path, next_line, json_fields, max_line_bytes)
@@ -297,8 +295,7 @@ def read_log(
             pending_bytes = int(rest.str.len_bytes().sum() or 0) + len(rest)
     if pending_lines:
         joined = pl.concat(pending)
-        if chosen is None:
-            chosen = _detect(joined.head(SAMPLE_LINES), path, json_fields, fallback=FORMATS[0])
+        chosen = chosen or _detect(joined.head(SAMPLE_LINES), path, json_fields, blank_ok=True)
         yield _parse_chunk(joined, chosen, path, next_line, json_fields, max_line_bytes)
 
 
@@ -409,8 +406,12 @@ def _segments(path: str, max_line_bytes: int) -> Iterator[bytes]:
 
 
 def _scrub(segment: bytes) -> bytes:
-    for text in _SCRUBBED:
-        segment = segment.replace(text.encode(), _REPLACEMENT.encode())
+    # one-byte probes run at memchr speed; the markers both start with 0xEF
+    if b"\x00" in segment:
+        segment = segment.replace(b"\x00", _REPLACEMENT.encode())
+    if b"\xef" in segment:
+        for text in (_OVERLONG, _CUT):
+            segment = segment.replace(text.encode(), _REPLACEMENT.encode())
     return segment
 
 
@@ -420,7 +421,7 @@ def _blocks(path: str) -> Iterator[bytes | None]:
         with open(path, "rb") as raw:
             magic = raw.peek(10)[:10]
             _refuse_other_compression(path, magic)
-            if magic[:2] == b"\x1f\x8b":
+            if magic[:3] == b"\x1f\x8b\x08":  # gzip, deflate (its only method)
                 yield from _gzip_blocks(path, raw)
             else:
                 while block := raw.read(_BLOCK):
@@ -505,15 +506,25 @@ def _clean_series(series: pl.Series) -> pl.Series:
 
 
 def _detect(
-    lines: pl.Series, source: str, json_fields: JsonFields, *, fallback: str | None = None
+    lines: pl.Series,
+    source: str,
+    json_fields: JsonFields,
+    *,
+    first_line: int = 1,
+    blank_ok: bool = False,
 ) -> str:
-    """See :func:`detect_format`; ``fallback`` is returned when no line is usable."""
+    """See :func:`detect_format`.
+
+    With ``blank_ok``, a sample without a single usable line (all blank or
+    overlong) gives the first format, so that its lines are reported as bad
+    rather than refused.
+    """
     lines = lines.fill_null("")
     usable = (lines.str.strip_chars() != "") & ~lines.is_in([_OVERLONG, _CUT])
     total = int(usable.sum())
     if total == 0:
-        if fallback is not None:
-            return fallback
+        if blank_ok:
+            return FORMATS[0]
         raise InputError(f"{source}: no log line to detect the format from")
     fits: dict[str, pl.Series] = {}
     for fmt in FORMATS:
@@ -530,7 +541,7 @@ def _detect(
     index = int(fitting_none.arg_true()[0])
     raise InputError(
         f"{source}: no log format fits (tried {', '.join(FORMATS)}); "
-        f"line {index + 1} fits none: {_snippet(lines[index])}"
+        f"line {first_line + index} fits none: {_snippet(lines[index])}"
     )
 
 
@@ -686,10 +697,15 @@ def _parse_json(lines: pl.Series, fields_: JsonFields, *, exact: bool = False) -
     """
     objects = lines.str.starts_with("{") & lines.str.ends_with("}")
     values, decoded = _json_values(lines.filter(objects), fields_.paths(), exact)
-    table = _spread(pl.DataFrame(values).with_columns(decoded.alias("_ok")), objects)
+    table = _spread(pl.DataFrame(values).with_columns(decoded.alias(_OK)), objects)
 
     def pick(names: tuple[str, ...]) -> pl.Expr:
-        return pl.coalesce([pl.col(".".join(p)) for p in (tuple(n.split(".")) for n in names)])
+        candidates = []
+        for name in names:
+            candidates.append(pl.col(_SEP.join(name.split("."))))
+            if "." in name:  # also a flat key spelt with dots
+                candidates.append(pl.col(name))
+        return pl.coalesce(candidates)
 
     columns = table.select(
         pick(fields_.time).alias("_ts"),
@@ -698,13 +714,13 @@ def _parse_json(lines: pl.Series, fields_: JsonFields, *, exact: bool = False) -
         pick(fields_.path).alias("_target"),
         pick(fields_.query).alias("_query"),
         pick(fields_.request).alias("req"),
-        pick(fields_.status).cast(pl.Int32, strict=False).alias("status"),
-        pick(fields_.bytes).cast(pl.Int64, strict=False).fill_null(0).alias("bytes"),
+        _number(pick(fields_.status), pl.Int32()).alias("status"),
+        _number(pick(fields_.bytes), pl.Int64()).fill_null(0).alias("bytes"),
         pick(fields_.referer).fill_null("").alias("referer"),
         pick(fields_.ua).fill_null("").alias("ua"),
         pick(fields_.host).fill_null("").alias("host"),
         objects.alias("_object"),
-        pl.col("_ok").fill_null(False),
+        pl.col(_OK).fill_null(False).alias("_ok"),
     )
     columns = _json_requests(columns).with_columns(_parse_time(columns["_ts"]).alias("ts"))
     why = (
@@ -729,6 +745,14 @@ def _parse_json(lines: pl.Series, fields_: JsonFields, *, exact: bool = False) -
     return _replace_rows(table, again, redo)
 
 
+def _number(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """An integer written as such or as a float (``"200"``, ``200.0``); null otherwise."""
+    return pl.coalesce(
+        text.cast(dtype, strict=False),
+        text.cast(pl.Float64, strict=False).cast(dtype, strict=False),
+    )
+
+
 def _replace_rows(table: pl.DataFrame, rows: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
     """``table`` with the rows where ``mask`` holds replaced by ``rows``, in order."""
     kept = table.with_row_index("_i").filter(~mask)
@@ -739,6 +763,7 @@ def _replace_rows(table: pl.DataFrame, rows: pl.DataFrame, mask: pl.Series) -> p
 def _json_requests(columns: pl.DataFrame) -> pl.DataFrame:
     """method, path and query from the method/target fields, else from a request line."""
     line = columns.select(pl.col("req").str.extract_groups(_REQ_FAST)).to_series().struct.unnest()
+    line = _reread_requests(line.with_columns(columns["req"])).drop("req")
     line = line.rename({c: f"_line_{c}" for c in line.columns})
     target = (
         columns.select(pl.col("_target").str.extract_groups(_TARGET)).to_series().struct.unnest()
@@ -777,7 +802,7 @@ def _json_values(
         inner, _ = _json_values(column.filter(objects), inner_paths, exact)
         spread = _spread(pl.DataFrame(inner), objects)
         for name in inner:
-            values[f"{key}.{name}"] = spread[name]
+            values[f"{key}{_SEP}{name}"] = spread[name]
     return {name: series.rename(name) for name, series in values.items()}, decoded
 
 
@@ -801,12 +826,7 @@ def _keys_in_sample(texts: pl.Series, keys: list[str]) -> list[str]:
     )
     seen: set[str] = set()
     for text in sample:
-        try:
-            obj = json.loads(text)
-        except ValueError:
-            continue
-        if isinstance(obj, dict):
-            seen.update(obj)
+        seen.update(_json_object(text) or ())
     return [k for k in keys if k in seen] if seen else keys
 
 
@@ -824,33 +844,65 @@ def _decode_objects(texts: pl.Series, keys: list[str]) -> tuple[pl.DataFrame, pl
     """Top-level ``keys`` of each JSON text as strings (objects and lists as JSON text).
 
     A chunk is decoded at once; when that fails it is halved until the bad texts
-    are found, small pieces being checked line by line. Undecodable texts give
-    null values and ``False`` in the returned mask.
+    are isolated in small pieces, which are checked line by line. Undecodable
+    texts give null values and ``False`` in the returned mask.
     """
     schema: dict[str, pl.DataType] = {k: pl.String() for k in keys}
-    pieces = list(_decode_pieces(texts, schema)) or [(pl.DataFrame(schema=schema), True)]
+    pieces = list(_decode_pieces(texts, schema))
+    if not pieces:
+        return pl.DataFrame(schema=schema), pl.Series("_ok", [], dtype=pl.Boolean)
     table = pl.concat([frame for frame, _ in pieces])
-    decoded = pl.concat(
-        [pl.repeat(ok, frame.height, dtype=pl.Boolean, eager=True) for frame, ok in pieces]
-    )
-    return table, decoded.rename("_ok")
+    return table, pl.concat([ok for _, ok in pieces]).rename("_ok")
+
+
+_PIECE = 256
 
 
 def _decode_pieces(
     texts: pl.Series, schema: dict[str, pl.DataType]
-) -> Iterator[tuple[pl.DataFrame, bool]]:
+) -> Iterator[tuple[pl.DataFrame, pl.Series]]:
     whole = _ndjson(texts, schema)
     if whole is not None:
-        yield whole, True
-        return
-    if len(texts) > 64:
+        yield whole, pl.repeat(True, len(texts), dtype=pl.Boolean, eager=True)
+    elif len(texts) > _PIECE:
         middle = len(texts) // 2
         yield from _decode_pieces(texts.head(middle), schema)
         yield from _decode_pieces(texts.slice(middle), schema)
-        return
+    else:
+        yield _decode_small(texts, schema)
+
+
+def _decode_small(
+    texts: pl.Series, schema: dict[str, pl.DataType]
+) -> tuple[pl.DataFrame, pl.Series]:
+    """A small piece known to hold a bad text, decoded line by line with :mod:`json`."""
+    columns: dict[str, list[str | None]] = {k: [] for k in schema}
+    ok: list[bool] = []
     for text in texts:
-        one = _ndjson(pl.Series([text]), schema) if _is_json_object(text) else None
-        yield (one, True) if one is not None else (_null_row(schema), False)
+        obj = _json_object(text)
+        ok.append(obj is not None)
+        for key, column in columns.items():
+            column.append(_json_text(obj.get(key)) if obj is not None else None)
+    return pl.DataFrame(columns, schema=schema), pl.Series("_ok", ok, dtype=pl.Boolean)
+
+
+def _json_object(text: str) -> dict[str, object] | None:
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _json_text(value: object) -> str | None:
+    """A JSON value as the NDJSON reader gives it for a String column."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
 
 
 def _ndjson(texts: pl.Series, schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
@@ -860,35 +912,28 @@ def _ndjson(texts: pl.Series, schema: dict[str, pl.DataType]) -> pl.DataFrame | 
     pl.DataFrame({"l": texts}).write_csv(buffer, include_header=False, quote_style="never")
     try:
         table = pl.read_ndjson(buffer.getvalue(), schema=schema, ignore_errors=True)
-    except pl.exceptions.PolarsError:
+    except Exception as e:  # any refusal means "find the bad lines", never a crash
+        log.debug("NDJSON reader refused %d lines: %s", len(texts), e)
         return None
     return table if table.height == len(texts) else None
 
 
-def _is_json_object(text: str) -> bool:
-    try:
-        return isinstance(json.loads(text), dict)
-    except ValueError:
-        return False
-
-
-def _null_row(schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    return pl.DataFrame({k: [None] for k in schema}, schema=schema)
-
-
 def _parse_time(raw: pl.Series) -> pl.Series:
-    """ISO 8601, CLF or epoch text as UTC; null when unreadable or impossible."""
+    """ISO 8601, CLF or epoch text as UTC; null when unreadable or impossible.
+
+    Each way of writing a time is tried only on the rows still unread, so a log
+    written one way pays for one pass.
+    """
     text = raw.str.strip_chars()
-    ts = pl.Series("ts", [None] * len(text), dtype=_TS)
+    ts = pl.repeat(None, len(text), dtype=_TS, eager=True)
+    epoch = text.str.contains(_EPOCH).fill_null(False)
+    if epoch.any():
+        ts = ts.scatter(epoch.arg_true(), _epoch(text.filter(epoch)))
     for fmt in _JSON_TIME_FORMATS:
-        todo = ts.is_null() & text.is_not_null()
+        todo = ts.is_null() & text.is_not_null() & ~epoch
         if not todo.any():
             break
-        parsed = text.filter(todo).str.strptime(_TS, fmt, strict=False)
-        ts = ts.scatter(todo.arg_true(), parsed) if not todo.all() else parsed
-    todo = ts.is_null() & text.str.contains(_EPOCH).fill_null(False)
-    if todo.any():
-        ts = ts.scatter(todo.arg_true(), _epoch(text.filter(todo)))
+        ts = ts.scatter(todo.arg_true(), text.filter(todo).str.strptime(_TS, fmt, strict=False))
     return pl.select(_in_range(pl.lit(ts))).to_series().rename("ts")
 
 
@@ -905,4 +950,4 @@ def _epoch(text: pl.Series) -> pl.Series:
         .otherwise(number / 1e3)
     )
     frame = pl.DataFrame({"n": text.cast(pl.Float64, strict=False)})
-    return frame.select(micros.round(0).cast(pl.Int64).cast(_TS)).to_series()
+    return frame.select(micros.round(0).cast(pl.Int64, strict=False).cast(_TS)).to_series()

@@ -8,6 +8,19 @@ from typing import Self
 class Service:
     """A server with ``start()`` and ``stop()``, usable as a context manager."""
 
+    host: str = "127.0.0.1"
+    _port: int = 0
+
+    @property
+    def port(self) -> int:
+        """The TCP port (real once started)."""
+        return self._port
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The (host, port) the server listens on."""
+        return self.host, self._port
+
     def start(self) -> Self:
         """Start serving; return self."""
         raise NotImplementedError

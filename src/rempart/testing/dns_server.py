@@ -73,7 +73,7 @@ class LocalDNSServer(Service):
         self._engine = Engine(loaded, unknown)
         self._behaviours = _parse_behaviours(behaviours or {})
         self.host = host
-        self.port = port
+        self._port = port
         self.queries: collections.Counter[tuple[str, str]] = collections.Counter()
         self._count_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -85,22 +85,17 @@ class LocalDNSServer(Service):
 
     # -- lifecycle -------------------------------------------------------------------
 
-    @property
-    def address(self) -> tuple[str, int]:
-        """The (host, port) the server listens on (port is real once started)."""
-        return self.host, self.port
-
     def start(self) -> LocalDNSServer:
         """Bind UDP and TCP on the same port and start the daemon serving threads."""
         if self._udp is not None:
             raise RuntimeError("server already started")
         self._stopping.clear()
-        self._udp, self._tcp = _bind_pair(self.host, self.port)
-        self.port = self._udp.getsockname()[1]
+        self._udp, self._tcp = _bind_pair(self.host, self._port)
+        self._port = self._udp.getsockname()[1]
         for index in range(_UDP_WORKERS):
-            self._spawn(self._udp_loop, f"dns-udp-{self.port}-{index}")
-        self._spawn(self._accept_loop, f"dns-tcp-{self.port}")
-        logger.debug("DNS server listening on %s:%d", self.host, self.port)
+            self._spawn(self._udp_loop, f"dns-udp-{self._port}-{index}")
+        self._spawn(self._accept_loop, f"dns-tcp-{self._port}")
+        logger.debug("DNS server listening on %s:%d", self.host, self._port)
         return self
 
     def stop(self) -> None:
@@ -118,7 +113,7 @@ class LocalDNSServer(Service):
         self._udp.close()
         self._tcp.close()
         self._udp = self._tcp = None
-        logger.debug("DNS server on port %d stopped", self.port)
+        logger.debug("DNS server on port %d stopped", self._port)
 
     def reset_counts(self) -> None:
         """Forget the per-(name, type) query counts."""
@@ -137,11 +132,11 @@ class LocalDNSServer(Service):
         with socket.socket(family, socket.SOCK_DGRAM) as poke:
             for _ in range(_UDP_WORKERS):
                 try:
-                    poke.sendto(b"", (self.host, self.port))
+                    poke.sendto(b"", (self.host, self._port))
                 except OSError:
                     logger.debug("could not wake UDP workers", exc_info=True)
         try:
-            socket.create_connection((self.host, self.port), timeout=1).close()
+            socket.create_connection((self.host, self._port), timeout=1).close()
         except OSError:
             logger.debug("could not wake TCP acceptor", exc_info=True)
 

@@ -294,16 +294,6 @@ class LocalHTTPSServer(Service):
         self._seen: list[SeenRequest] = []  # requests of the last run, kept after stop()
 
     @property
-    def port(self) -> int:
-        """The TCP port (real once started)."""
-        return self._port
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """The (host, port) the server listens on."""
-        return self.host, self._port
-
-    @property
     def scheme(self) -> str:
         """``"https"`` or ``"http"``."""
         return "http" if self._tls is None else "https"

@@ -223,16 +223,6 @@ class LocalIMAPServer(Service):
         self._backend: DictBackend | None = None
         self._listener: asyncio.Server | None = None
 
-    @property
-    def port(self) -> int:
-        """The TCP port (real once started)."""
-        return self._port
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """The (host, port) the server listens on."""
-        return self.host, self._port
-
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> LocalIMAPServer:

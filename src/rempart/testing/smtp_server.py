@@ -68,16 +68,6 @@ class LocalSMTPServer(Service):
         self._tls_context = self._build_tls(cert, tls_min_version, tls_max_version)
         self._controller: _SocketController | None = None
 
-    @property
-    def port(self) -> int:
-        """The TCP port (real once started)."""
-        return self._port
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """The (host, port) the server listens on."""
-        return self.host, self._port
-
     def start(self) -> LocalSMTPServer:
         """Bind, start the aiosmtpd thread and wait until the banner is served."""
         if self._controller is not None:

@@ -139,3 +139,101 @@ def test_blocklist_leaves_out_verified_crawlers(tmp_path: Path) -> None:
                      "--resolver", resolver, str(log))  # fmt: skip
     assert result.stdout.split() == [f"{impostor}/32"]
     assert f"{crawler} is a verified search-engine crawler" in result.stderr
+
+
+# --- thresholds, JSON field names, scale -----------------------------------------------
+
+
+def _kinds(output: str) -> set[tuple[str, tuple[str, ...]]]:
+    return {(str(i["kind"]), tuple(i["sources"])) for i in incidents(output)}  # type: ignore[arg-type]
+
+
+def test_thresholds_from_a_file_and_from_the_campaign(tmp_path: Path) -> None:
+    log = str(_log(tmp_path))
+    thresholds = tmp_path / "thresholds.toml"
+    thresholds.write_text('disabled = ["scan.probing"]\n["bruteforce.wordpress"]\ncapacity = 50\n')
+    result = run("scan", "--no-store", "-f", "json", "--thresholds", str(thresholds), log)
+    assert result.exit_code == 0, result.stderr
+    assert not any(k in {"scan.probing", "bruteforce.wordpress"} for k, _ in _kinds(result.stdout))
+
+    campaign = tmp_path / "campaign.toml"
+    campaign.write_text(
+        '[organisation]\nname = "Parti Exemple"\n'
+        '[logs.detectors]\ndisabled = ["scan.probing"]\n'
+        '[logs.detectors."bruteforce.wordpress"]\ncapacity = 50\n'
+    )
+    by_campaign = run("scan", "--no-store", "-f", "json", "-c", str(campaign), log)
+    assert _kinds(by_campaign.stdout) == _kinds(result.stdout)
+    # the file's table overrides the campaign's, field by field
+    thresholds.write_text('["bruteforce.wordpress"]\ncapacity = 5\n')
+    both = run("scan", "--no-store", "-f", "json", "-c", str(campaign), "--thresholds",
+               str(thresholds), log)  # fmt: skip
+    assert ("bruteforce.wordpress", (ATTACKER,)) in _kinds(both.stdout)
+    assert not any(k == "scan.probing" for k, _ in _kinds(both.stdout))
+
+
+def test_bad_thresholds_are_named_and_exit_2(tmp_path: Path) -> None:
+    log = str(_log(tmp_path))
+    bad = tmp_path / "bad.toml"
+    bad.write_text('["scan.probing"]\ncapacity = "ten"\nspeed = 3\n["scan.nothing"]\nx = 1\n')
+    result = run("scan", "--no-store", "--thresholds", str(bad), log)
+    assert result.exit_code == 2
+    for part in ("scan.probing", "capacity", "speed", "unknown detector 'scan.nothing'"):
+        assert part in result.stderr
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[scan.probing\n")
+    result = run("scan", "--no-store", "--thresholds", str(broken), log)
+    assert result.exit_code == 2 and "not valid TOML" in result.stderr
+
+
+def test_json_field_names_from_the_command_line_and_the_campaign(tmp_path: Path) -> None:
+    records = [{"when": (T0 + timedelta(seconds=i * 2)).isoformat(), "client": ATTACKER,
+                "verb": "POST", "target": "/wp-login.php", "code": 200}
+               for i in range(40)]  # fmt: skip
+    log = tmp_path / "app.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    names = ("time=when", "ip=client", "path=target", "status=code", "method=verb")
+    options = [part for name in names for part in ("--json-field", name)]
+    result = run("scan", "--no-store", "-f", "json", "--log-format", "jsonl", *options, str(log))
+    assert _kinds(result.stdout) == {("bruteforce.wordpress", (ATTACKER,))}
+    # without the names nothing is readable, and the command says so
+    plain = run("scan", "--no-store", "-f", "json", "--log-format", "jsonl", str(log))
+    assert plain.exit_code == 2 and "no time field" in plain.stderr
+
+    campaign = tmp_path / "campaign.toml"
+    campaign.write_text(
+        '[organisation]\nname = "Parti Exemple"\n[logs.json_fields]\n'
+        'time = "when"\nip = ["client"]\npath = "target"\nstatus = "code"\nmethod = "verb"\n'
+    )
+    by_campaign = run("scan", "--no-store", "-f", "json", "-c", str(campaign), str(log))
+    assert _kinds(by_campaign.stdout) == {("bruteforce.wordpress", (ATTACKER,))}
+    wrong = run("scan", "--no-store", "--json-field", "address=client", str(log))
+    assert wrong.exit_code == 2 and "unknown column 'address'" in wrong.stderr
+    wrong = run("scan", "--no-store", "--json-field", "client", str(log))
+    assert wrong.exit_code == 2 and "COLUMN=NAME" in wrong.stderr
+
+
+def test_shards_give_the_same_result_through_the_command_line(tmp_path: Path) -> None:
+    log = str(_log(tmp_path))
+    whole = run("scan", "--no-store", "-f", "json", log)
+    sharded = run("scan", "--no-store", "-f", "json", "--shards", "3", "--spill-dir",
+                  str(tmp_path), log)  # fmt: skip
+    assert sharded.stdout == whole.stdout and sharded.exit_code == whole.exit_code == 1
+    assert "analysed in 3 shards (shards on disk)" in sharded.stderr
+    assert "analysed in" not in whole.stderr
+    assert not list(tmp_path.glob("rempart-shards-*"))
+    blocklist = run("blocklist", "--as", "plain", "--now", T0.isoformat(), log)
+    sharded_list = run("blocklist", "--as", "plain", "--now", T0.isoformat(), "--shards", "2",
+                       log)  # fmt: skip
+    assert blocklist.stdout == sharded_list.stdout and ATTACKER in blocklist.stdout
+
+
+def test_the_detector_reference_is_current() -> None:
+    result = run("detectors", "-f", "markdown")
+    doc = Path(__file__).parents[2] / "docs" / "logs-detectors.md"
+    assert doc.read_text(encoding="utf-8") == result.stdout, (
+        "docs/logs-detectors.md is stale: "
+        "rempart logs detectors -f markdown > docs/logs-detectors.md"
+    )
+    assert result.stdout.count("\n## `") == len(SPECS)
+    assert "| `capacity` | `10` |" in result.stdout  # scan.probing's CrowdSec default

@@ -18,12 +18,14 @@ import pytest
 from rempart.errors import InputError
 from rempart.logs.detectors import (
     DETECTORS,
+    PROGRAMS,
     Detection,
     DetectorFailure,
     conform,
     detect_all,
 )
 from rempart.logs.detectors._core import FIELD_CHARS
+from rempart.logs.detectors._steps import per_ip
 from rempart.logs.model import Incident
 from rempart.logs.registry import BY_ID, SPECS
 from rempart.logs.settings import Settings, detector_ids, thresholds
@@ -222,7 +224,7 @@ def test_a_failing_detector_is_reported_and_the_others_still_run(
     def broken(df: pl.DataFrame, s: object) -> list[Incident]:
         raise RuntimeError("boom\nwith two lines")
 
-    monkeypatch.setitem(DETECTORS, "scan.probing", broken)
+    monkeypatch.setitem(PROGRAMS, "scan.probing", per_ip(broken))
     df = pl.concat([load("scan.probing").frame, load("scan.bad_user_agent").frame])
     result = detect_all(df)
     assert result.failures == [DetectorFailure("scan.probing", "RuntimeError: boom with two lines")]

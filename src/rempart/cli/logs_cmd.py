@@ -4,27 +4,40 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from rempart.cli import logs_follow
+from rempart.cli.logs_options import (
+    FIXES,
+    CampaignOpt,
+    DaskOpt,
+    Inputs,
+    JsonFieldOpt,
+    LogFormatOpt,
+    MemoryOpt,
+    ShardsOpt,
+    SpillOpt,
+    ThresholdsOpt,
+    inputs_of,
+    threshold_of,
+)
 from rempart.cli.logs_output import IncidentWriter
 from rempart.cli.output import clean, err, fail
 from rempart.errors import RempartError
 from rempart.logs import blocklist
-from rempart.logs.detectors import detect_all
 from rempart.logs.events import incident_event
 from rempart.logs.model import Incident
 from rempart.logs.parse import FORMATS as LOG_FORMATS
-from rempart.logs.parse import read_log
 from rempart.logs.registry import SPECS
+from rempart.logs.scale import Analysis, analyse
+from rempart.logs.settings import thresholds
 from rempart.model import Severity
-from rempart.model.campaign import Campaign, load_campaign
 from rempart.store import Store
 
 app = typer.Typer(
@@ -35,45 +48,32 @@ app = typer.Typer(
 )
 
 FORMATS = ("table", "json", "csv")
-FIXES = {spec.id: spec.fix for spec in SPECS}
-
-CampaignOpt = Annotated[
-    Path | None, typer.Option("--campaign", "-c", help="The campaign file (campaign.toml).")
-]
-LogFormatOpt = Annotated[str, typer.Option("--log-format", help="auto, combined, common or jsonl.")]
 
 
-class Scan:
-    """What reading the files came to: the incidents, and what could not be read."""
+@dataclass(frozen=True)
+class Scale:
+    """Where the analysis runs: the options --dask, --memory, --shards, --spill-dir."""
 
-    def __init__(self) -> None:
-        self.incidents: list[Incident] = []
-        self.problems: list[str] = []
-        self.lines = 0
-        self.bad = 0
+    dask: str | None
+    memory: int | None
+    shards: int | None
+    spill_dir: str | None
 
 
-def _scan(paths: list[str], log_format: str) -> Scan:
-    """Read every file, then run every detector on all of it (in any order: the
-    detectors window by time themselves)."""
-    scan = Scan()
-    frames: list[pl.DataFrame] = []
-    for path in paths:
-        try:
-            for frame, bad in read_log(path, log_format):
-                frames.append(frame)
-                scan.lines += frame.height + bad.count
-                scan.bad += bad.count
-                if bad.count:
-                    shown = "; ".join(bad.examples[:3])
-                    scan.problems.append(f"{path}: {bad.count} line(s) not readable, e.g. {shown}")
-        except RempartError as exc:
-            scan.problems.append(str(exc))
-    if frames:
-        detection = detect_all(pl.concat(frames, how="vertical"))
-        scan.incidents = detection.incidents
-        scan.problems += [f.line() for f in detection.failures]
-    return scan
+def _analyse(files: list[str], log_format: str, inputs: Inputs, scale: Scale) -> Analysis:
+    """Read and analyse, showing progress on the terminal for long jobs."""
+    with err.status("Reading logs…") as status:
+        return analyse(
+            files,
+            log_format=log_format,
+            json_fields=inputs.json_fields,
+            settings=inputs.settings,
+            memory=scale.memory * 1024 * 1024 if scale.memory else None,
+            shards=scale.shards,
+            dask=scale.dask,
+            spill_dir=scale.spill_dir,
+            progress=lambda text: status.update(escape(text)),
+        )
 
 
 @app.command("scan")
@@ -96,23 +96,30 @@ def scan_cmd(
     store_events: Annotated[
         bool, typer.Option("--store/--no-store", help="Record incidents as timeline events.")
     ] = True,
+    thresholds: ThresholdsOpt = None,
+    json_field: JsonFieldOpt = None,
+    dask: DaskOpt = None,
+    memory: MemoryOpt = None,
+    shards: ShardsOpt = None,
+    spill_dir: SpillOpt = None,
 ) -> None:
     """Find floods, brute force, scanners and probes in web access logs (nginx/Apache
     combined or common, JSON lines; out-of-order lines are fine)."""
     _check(fmt, log_format)
     try:
-        plan = load_campaign(campaign) if campaign else None
-        threshold = _threshold(fail_on, plan)
-        scan = _scan(files, log_format)
-        if store_events and scan.incidents:
+        inputs = inputs_of(campaign, thresholds, json_field)
+        threshold = threshold_of(fail_on, inputs.campaign)
+        scan = _analyse(files, log_format, inputs, Scale(dask, memory, shards, spill_dir))
+        incidents = scan.detection.incidents
+        if store_events and incidents:
             with Store.open(db) as store:
-                store.add_events(incident_event(i, site) for i in scan.incidents)
+                store.replace_events(incident_event(i, site) for i in incidents)
     except RempartError as exc:
         fail(str(exc))
     writer = IncidentWriter(fmt, sys.stdout, FIXES)
-    for incident in scan.incidents:
+    for incident in incidents:
         writer.write(incident)
-    if not scan.incidents:
+    if not incidents:
         writer.nothing()
     _report(scan)
     raise typer.Exit(_exit_code(scan, threshold))
@@ -145,23 +152,32 @@ def blocklist_cmd(
     resolver: Annotated[
         str | None, typer.Option(help="With --verify-crawlers: the resolver, IP[:PORT].")
     ] = None,
+    thresholds: ThresholdsOpt = None,
+    json_field: JsonFieldOpt = None,
+    dask: DaskOpt = None,
+    memory: MemoryOpt = None,
+    shards: ShardsOpt = None,
+    spill_dir: SpillOpt = None,
 ) -> None:
     """Print a block list of the sources of incidents, for nginx (`include`), ipset
     (`ipset restore`) or as plain lines; allowed networks are never listed."""
     if as_ not in blocklist.FORMATS:
         fail(f"--as {as_!r}: use one of {', '.join(blocklist.FORMATS)}")
+    _check("table", log_format)
     try:
-        plan = load_campaign(campaign) if campaign else None
+        inputs = inputs_of(campaign, thresholds, json_field)
+        plan = inputs.campaign
         items = list(allow or []) + list(plan.logs.allow if plan else ())
         networks, problems = blocklist.parse_networks(items)
         if problems:
             raise RempartError("--allow: " + "; ".join(problems))
         when = _when(now)
-        scan = _scan(files, log_format)
+        scan = _analyse(files, log_format, inputs, Scale(dask, memory, shards, spill_dir))
     except RempartError as exc:
         fail(str(exc))
-    verified = _crawlers(scan.incidents, resolver) if verify_crawlers else []
-    entries = blocklist.build(scan.incidents, now=when, allow=networks, verified=verified)
+    incidents = scan.detection.incidents
+    verified = _crawlers(incidents, resolver) if verify_crawlers else []
+    entries = blocklist.build(incidents, now=when, allow=networks, verified=verified)
     sys.stdout.write(blocklist.render(entries, as_, now=when))
     _report(scan)
     err.print(f"{len(entries)} address(es) or network(s) listed.")
@@ -170,9 +186,12 @@ def blocklist_cmd(
 
 @app.command("detectors")
 def list_detectors(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown.")] = "table",
 ) -> None:
-    """List every detector: id, severity, what it means and how to fix it."""
+    """List every detector: id, severity, what it means, how to fix it, its thresholds."""
+    if fmt == "markdown":
+        sys.stdout.write(detectors_markdown())
+        return
     if fmt == "json":
         import json
 
@@ -187,6 +206,31 @@ def list_detectors(
     for s in SPECS:
         table.add_row(s.id, s.severity.value, s.title)
     Console().print(table)
+
+
+def detectors_markdown() -> str:
+    """The detector reference (``docs/logs-detectors.md``), generated from the registry."""
+    out = [
+        "# Log detectors",
+        "",
+        "Generated by `rempart logs detectors --format markdown` from the registry; do not edit.",
+        'Every threshold can be changed in the campaign file (`[logs.detectors."ID"]`) or in',
+        "a file given with `--thresholds` (tables keyed by detector id); `disabled = [ids]`",
+        "skips detectors. Annotated samples: `tests/logs/samples/<id>.log`.",
+        "",
+    ]
+    for s in SPECS:
+        anchor = f" CrowdSec: `{s.anchor}`." if s.anchor else ""
+        out += [f"## `{s.id}` ({s.severity.value})", "", f"**{s.title}.**{anchor}", "",
+                f"*Why:* {s.why}", "", f"*What to do:* {s.fix}", "",
+                "| threshold | default | meaning |", "|---|---|---|"]  # fmt: skip
+        for name, value, doc in thresholds(s.id):
+            shown = value if not isinstance(value, tuple) else ", ".join(map(str, value))
+            text = " ".join(doc.split()).replace("|", "\\|")
+            cell = str(shown).replace("|", "\\|")
+            out.append(f"| `{name}` | `{cell}` | {text} |")
+        out.append("")
+    return "\n".join(out)
 
 
 def _crawlers(incidents: list[Incident], resolver: str | None) -> list[str]:
@@ -218,25 +262,21 @@ def _when(text: str | None) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _report(scan: Scan) -> None:
+def _report(scan: Analysis) -> None:
     for problem in scan.problems:
         err.print(f"[red]input:[/red] {escape(clean(problem))}")
-    counts = Counter(i.severity for i in scan.incidents)
+    if scan.shards > 1:
+        err.print(f"[dim]analysed in {scan.shards} shards ({escape(scan.how)})[/dim]")
+    counts = Counter(i.severity for i in scan.detection.incidents)
     parts = [f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s]]
     err.print(f"{scan.lines} line(s) read ({scan.bad} unreadable): "
               f"{', '.join(parts) or 'no incident'}.")  # fmt: skip
 
 
-def _exit_code(scan: Scan, threshold: Severity) -> int:
+def _exit_code(scan: Analysis, threshold: Severity) -> int:
     if scan.problems:
         return 2
-    return 1 if any(i.severity >= threshold for i in scan.incidents) else 0
+    return 1 if any(i.severity >= threshold for i in scan.detection.incidents) else 0
 
 
-def _threshold(fail_on: str | None, campaign: Campaign | None) -> Severity:
-    if fail_on is None:
-        return campaign.logs.fail_on if campaign is not None else Severity.HIGH
-    try:
-        return Severity(fail_on.lower())
-    except ValueError:
-        fail(f"--fail-on {fail_on!r}: use one of {', '.join(s.value for s in Severity)}")
+logs_follow.register(app)

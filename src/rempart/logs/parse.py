@@ -30,6 +30,7 @@ counts three bytes, as U+FFFD). Dates outside 1970-2099 count as impossible.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
@@ -37,10 +38,10 @@ import logging
 import queue
 import threading
 import zlib
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import BinaryIO, TypeVar, cast
+from typing import Any, BinaryIO, TypeVar, cast
 
 import polars as pl
 
@@ -204,6 +205,47 @@ class JsonFields:
             object.__setattr__(self, f.name, value)
             if not value or not all(isinstance(v, str) and all(v.split(".")) for v in value):
                 raise InputError(f"JSON field names for {f.name!r} are not usable: {value!r}")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], where: str = "json fields") -> JsonFields:
+        """Field names from ``{"ip": ["client", "remote_addr"], "time": "when"}``.
+
+        A column given replaces its defaults (list the defaults too to keep
+        them); columns not given keep theirs. Unknown columns and values that
+        are not names are reported together as an :class:`InputError`."""
+        known = [f.name for f in fields(cls)]
+        problems: list[str] = []
+        changes: dict[str, tuple[str, ...]] = {}
+        for column, value in data.items():
+            names = [value] if isinstance(value, str) else value
+            if column not in known:
+                problems.append(f"unknown column {column!r} (known: {', '.join(known)})")
+            elif (
+                not isinstance(names, list | tuple)
+                or not names
+                or not all(isinstance(n, str) and n and all(n.split(".")) for n in names)
+            ):
+                problems.append(f"{column}: expected a field name or a list of them")
+            else:
+                changes[column] = tuple(names)
+        if problems:
+            raise InputError("; ".join(f"{where}: {p}" for p in problems))
+        return dataclasses.replace(cls(), **changes)
+
+    @classmethod
+    def from_options(cls, options: Sequence[str], base: JsonFields | None = None) -> JsonFields:
+        """Field names from command-line ``column=name[,name…]`` options over ``base``."""
+        given: dict[str, list[str]] = {}
+        for option in options:
+            column, sep, names = option.partition("=")
+            if not sep:
+                raise InputError(f"--json-field {option!r}: write COLUMN=NAME[,NAME…] (ip=client)")
+            given.setdefault(column.strip(), []).extend(n.strip() for n in names.split(","))
+        merged = base or cls()
+        if not given:
+            return merged
+        checked = cls.from_mapping(given, "--json-field")
+        return dataclasses.replace(merged, **{c: getattr(checked, c) for c in given})
 
     def paths(self) -> list[tuple[str, ...]]:
         """Every candidate as a key path: split at dots, and whole when it has dots."""

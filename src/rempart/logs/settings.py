@@ -472,6 +472,31 @@ class Settings:
         return dataclasses.replace(cls(), **changes)
 
 
+def load_settings(path: str, base: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from a TOML file of tables keyed by detector id, over ``base``.
+
+    ``base`` is the same kind of mapping (the campaign's ``[logs.detectors]``);
+    a detector's table in the file replaces the same table of ``base`` field
+    by field. Raises :class:`InputError` naming the file and every problem."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read thresholds: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    merged: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v
+                              for k, v in (base or {}).items()}  # fmt: skip
+    for key, value in data.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key].update(value)
+        else:
+            merged[key] = value
+    return Settings.from_mapping(merged, where=path)
+
+
 def attribute(detector_id: str) -> str:
     """The :class:`Settings` field holding a detector's thresholds."""
     return detector_id.replace(".", "_")

@@ -777,6 +777,21 @@ class LogsSettings(BaseModel):
         default=Severity.HIGH,
         description="Exit with an error when an incident is at least this severe.",
     )
+    detectors: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Thresholds by detector id (`rempart logs detectors`), e.g. "
+        '[logs.detectors."scan.probing"] capacity = 20; `disabled` lists detectors '
+        "to skip. Checked when the logs are read.",
+    )
+    json_fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description="For JSON-lines logs: the field names of a column, tried in order, "
+        'e.g. ip = ["client", "remote_addr"]. Checked when the logs are read.',
+    )
+
+    def __hash__(self) -> int:  # the two tables are dicts: hash their canonical text
+        tables = json.dumps([self.detectors, self.json_fields], sort_keys=True, default=str)
+        return hash((self.allow, self.fail_on, tables))
 
     @field_validator("allow")
     @classmethod

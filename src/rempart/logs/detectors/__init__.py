@@ -16,12 +16,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import polars as pl
 
-from rempart.logs.detectors import floods, scenarios, stuffing
+from rempart.logs.detectors import _steps, floods, scenarios, stuffing
+from rempart.logs.detectors._steps import (
+    DetectorFailure,
+    InMemory,
+    Program,
+    Shards,
+    drive,
+    run_in_memory,
+)
 from rempart.logs.model import SCHEMA, Incident
 from rempart.logs.registry import SPECS
 from rempart.logs.settings import Settings
@@ -31,44 +39,37 @@ logger = logging.getLogger(__name__)
 Detector = Callable[[pl.DataFrame, Any], list[Incident]]
 """``detect(df, settings) -> incidents``."""
 
-DETECTORS: dict[str, Detector] = {
-    "scan.probing": scenarios.detect_probing,
-    "crawl.non_static": scenarios.detect_crawl,
-    "bruteforce.wordpress": scenarios.detect_wordpress_bf,
-    "bruteforce.xmlrpc": scenarios.detect_xmlrpc_bf,
-    "scan.sensitive_files": scenarios.detect_sensitive_files,
-    "probe.path_traversal": scenarios.detect_path_traversal,
-    "probe.inclusion": scenarios.detect_inclusion,
-    "probe.sqli": scenarios.detect_sqli,
-    "probe.xss": scenarios.detect_xss,
-    "scan.bad_user_agent": scenarios.detect_bad_user_agent,
-    "scan.admin_interface": scenarios.detect_admin_interface,
-    "scan.wordpress": scenarios.detect_wordpress_scan,
-    "bruteforce.generic": scenarios.detect_generic_bf,
-    "dos.switching_ua": scenarios.detect_switching_ua,
-    "dos.bypass_cache": scenarios.detect_bypass_cache,
-    "dos.random_uri": scenarios.detect_random_uri,
-    "flood.ip": floods.detect_flood_ip,
-    "flood.distributed": floods.detect_distributed,
-    "burst.errors": floods.detect_error_burst,
-    "flood.url": floods.detect_url_flood,
-    "bruteforce.stuffing": stuffing.detect_stuffing,
+_per_ip = _steps.per_ip
+
+PROGRAMS: dict[str, Callable[[Any], Program]] = {
+    "scan.probing": _per_ip(scenarios.detect_probing),
+    "crawl.non_static": _per_ip(scenarios.detect_crawl),
+    "bruteforce.wordpress": _per_ip(scenarios.detect_wordpress_bf),
+    "bruteforce.xmlrpc": _per_ip(scenarios.detect_xmlrpc_bf),
+    "scan.sensitive_files": _per_ip(scenarios.detect_sensitive_files),
+    "probe.path_traversal": _per_ip(scenarios.detect_path_traversal),
+    "probe.inclusion": _per_ip(scenarios.detect_inclusion),
+    "probe.sqli": _per_ip(scenarios.detect_sqli),
+    "probe.xss": _per_ip(scenarios.detect_xss),
+    "scan.bad_user_agent": _per_ip(scenarios.detect_bad_user_agent),
+    "scan.admin_interface": _per_ip(scenarios.detect_admin_interface),
+    "scan.wordpress": _per_ip(scenarios.detect_wordpress_scan),
+    "bruteforce.generic": _per_ip(scenarios.detect_generic_bf),
+    "dos.switching_ua": _per_ip(scenarios.detect_switching_ua),
+    "dos.bypass_cache": _per_ip(scenarios.detect_bypass_cache),
+    "dos.random_uri": _per_ip(scenarios.detect_random_uri),
+    "flood.ip": floods.flood_ip,
+    "flood.distributed": floods.distributed,
+    "burst.errors": floods.error_burst,
+    "flood.url": floods.url_flood,
+    "bruteforce.stuffing": stuffing.stuffing,
 }
-"""Every detector function, by registry id."""
+"""Every detector as a map/reduce program (:mod:`._steps`), by registry id."""
 
-
-@dataclass(frozen=True)
-class DetectorFailure:
-    """A detector that raised instead of answering: its incidents are missing."""
-
-    detector: str
-    """Registry id of the detector."""
-    error: str
-    """Exception type and message, one line."""
-
-    def line(self) -> str:
-        """``detector scan.probing failed: ValueError: …``."""
-        return f"detector {self.detector} failed: {self.error}"
+DETECTORS: dict[str, Detector] = {
+    name: partial(run_in_memory, program) for name, program in PROGRAMS.items()
+}
+"""Every detector as ``detect(df, settings)`` on one frame, by registry id."""
 
 
 class Detection(NamedTuple):
@@ -90,20 +91,22 @@ def conform(df: pl.DataFrame) -> pl.DataFrame:
     return df.select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
 
 
-def detect_all(df: pl.DataFrame, settings: Settings | None = None) -> Detection:
-    """Run every registered detector not in ``settings.disabled`` on ``df``."""
-    settings = settings or Settings()
-    df = conform(df)
-    incidents: list[Incident] = []
-    failures: list[DetectorFailure] = []
-    for spec in SPECS:
-        if spec.id in settings.disabled:
-            continue
-        try:
-            incidents += DETECTORS[spec.id](df, settings.of(spec.id))
-        except Exception as exc:  # one broken detector must not lose the others
-            logger.exception("detector %s failed", spec.id)
-            message = " ".join(str(exc).split())[:300]
-            failures.append(DetectorFailure(spec.id, f"{type(exc).__name__}: {message}"))
+def programs(settings: Settings) -> dict[str, Program]:
+    """A fresh program for every registered detector not in ``settings.disabled``."""
+    return {
+        spec.id: PROGRAMS[spec.id](settings.of(spec.id))
+        for spec in SPECS
+        if spec.id not in settings.disabled
+    }
+
+
+def detect_on(shards: Shards, settings: Settings | None = None) -> Detection:
+    """Run every enabled detector over ``shards`` (one frame, or shards of one log)."""
+    incidents, failures = drive(programs(settings or Settings()), shards)
     incidents.sort(key=lambda i: (i.start, i.kind, i.sources))
     return Detection(incidents, failures)
+
+
+def detect_all(df: pl.DataFrame, settings: Settings | None = None) -> Detection:
+    """Run every registered detector not in ``settings.disabled`` on ``df``."""
+    return detect_on(InMemory(conform(df)), settings)

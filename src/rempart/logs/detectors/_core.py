@@ -360,7 +360,7 @@ def summarise(attached: pl.DataFrame, **aggs: pl.Expr) -> pl.DataFrame:
         *[e.alias(name) for name, e in aggs.items()],
     )
     samples = (
-        attached.sort("ts", "line")
+        attached.sort("ts", "line", "source")
         .group_by("_ep", maintain_order=True)
         .head(EVIDENCE_LINES)
         .group_by("_ep")

@@ -3,11 +3,16 @@
 Per-IP buckets miss it by design: each address tries a handful of stolen
 passwords, slowly. Counted here per login path, in hopping windows, as the
 number of distinct IPs whose failures there stay few.
+
+On shards, each shard hands over its failed logins (few next to the whole
+log: memory follows the size of the attack, not of the log) and the
+windows are counted on all of them together.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 import polars as pl
 
@@ -25,18 +30,26 @@ from rempart.logs.detectors._core import (
     summarise,
 )
 from rempart.logs.detectors._net import grouped_sources
-from rempart.logs.model import Incident
+from rempart.logs.detectors._steps import Program, Step, concat_frames
 
 logger = logging.getLogger(__name__)
 
 
-def detect_stuffing(df: pl.DataFrame, s: st.StuffingSettings) -> list[Incident]:
-    """Login paths where ``min_ips`` IPs each fail at most ``max_attempts`` times in a window."""
+_KEEP = ("source", "line", "ts", "ip", "method", "path", "query", "status")
+
+
+def _failed_logins(df: pl.DataFrame, shards: int, *, s: st.StuffingSettings) -> pl.DataFrame:
+    """The failed logins of one shard, with their lower-cased path ``_p``."""
     failed = pl.col("method").is_in(list(s.methods)) & pl.col("status").is_in(
         list(s.failure_statuses)
     )
     ev = rows(df).filter(failed).filter(matches(head("path"), s.path_pattern))
-    ev = ev.with_columns(lower("path").alias("_p"))
+    return ev.select(*_KEEP, lower("path").alias("_p"))
+
+
+def stuffing(s: st.StuffingSettings) -> Program:
+    """Login paths where ``min_ips`` IPs each fail at most ``max_attempts`` times in a window."""
+    ev = yield Step(partial(_failed_logins, s=s), concat_frames)
     if ev.is_empty():
         return []
     attempts = (
@@ -52,7 +65,8 @@ def detect_stuffing(df: pl.DataFrame, s: st.StuffingSettings) -> list[Incident]:
     attached = attach(ev, episodes, ["_p"], inclusive=False)
     counts = ip_counts(attached)
     out = []
-    summary = summarise(attached, _ips=pl.col("ip").n_unique(), _path=pl.col("path").first())
+    first_path = pl.col("path").sort_by("ts", "line", "source").first()
+    summary = summarise(attached, _ips=pl.col("ip").n_unique(), _path=first_path)
     for r in summary.iter_rows(named=True):
         sources = grouped_sources(counts[r["_ep"]], s.net_min_ips)
         facts = {"ips": r["_ips"], "path": r["_path"], "window": f"{s.window:g} s"}

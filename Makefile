@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit_bench.py
 	$(BIN)/python bench/site_bench.py --install-anchor
 	$(BIN)/python bench/mail_bench.py --install-anchor
+	$(BIN)/python bench/logs_bench.py --install-anchor
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

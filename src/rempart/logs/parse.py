@@ -30,7 +30,9 @@ counts three bytes, as U+FFFD). Dates outside 1970-2099 count as impossible.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import functools
 import gzip
 import io
 import json
@@ -39,6 +41,7 @@ import queue
 import threading
 import zlib
 from collections.abc import Generator, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, TypeVar, cast
@@ -63,6 +66,8 @@ SAMPLE_LINES = 200
 
 _BLOCK = 8 * 1024 * 1024
 _CHUNK_BYTES = 64 * 1024 * 1024
+PARSE_THREADS = 2
+"""Chunks parsed at once (polars releases the GIL: two cores parse two chunks)."""
 _SNIPPET = 60
 
 # Two Unicode noncharacters stand, each as a whole line, for what the byte reader
@@ -80,7 +85,8 @@ _CLF_TIME = "%d/%b/%Y:%H:%M:%S %z"
 
 
 def _quoted(name: str) -> str:
-    return rf'"(?P<{name}>(?:[^"\\]|\\.)*)"'
+    # The unrolled form of (?:[^"\\]|\\.)*: the same strings, matched 2.5 times faster.
+    return rf'"(?P<{name}>[^"\\]*(?:\\.[^"\\]*)*)"'
 
 
 _CORE = (
@@ -318,6 +324,25 @@ def read_log(
         _check_format(fmt)
     if chunk_lines < 1 or max_line_bytes < 1 or chunk_bytes < 1:
         raise ValueError("chunk_lines, max_line_bytes and chunk_bytes must be positive")
+    parse = functools.partial(
+        _parse_chunk, json_fields=json_fields, max_line_bytes=max_line_bytes, source=path
+    )
+    with ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="rempart-parse") as pool:
+        in_flight: collections.deque[Future[tuple[pl.DataFrame, BadLines]]] = collections.deque()
+        for lines, chosen, first in _chunks(path, fmt, chunk_lines, chunk_bytes, max_line_bytes,
+                                            json_fields):  # fmt: skip
+            in_flight.append(pool.submit(parse, lines, chosen, first_line=first))
+            if len(in_flight) > PARSE_THREADS:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+
+
+def _chunks(
+    path: str, fmt: str, chunk_lines: int, chunk_bytes: int, max_line_bytes: int,
+    json_fields: JsonFields,
+) -> Iterator[tuple[pl.Series, str, int]]:  # fmt: skip
+    """The file's lines by chunks: ``(lines, format, number of the first line)``."""
     pending: list[pl.Series] = []
     pending_lines = pending_bytes = 0
     next_line = 1
@@ -331,14 +356,14 @@ def read_log(
             chosen = chosen or _detect(joined.head(SAMPLE_LINES), path, json_fields, blank_ok=True)
             take = _lines_within(joined, chunk_lines, chunk_bytes)
             head, rest = joined.head(take), joined.slice(take)
-            yield _parse_chunk(head, chosen, path, next_line, json_fields, max_line_bytes)
+            yield head, chosen, next_line
             next_line += len(head)
             pending, pending_lines = [rest], len(rest)
             pending_bytes = int(rest.str.len_bytes().sum() or 0) + len(rest)
     if pending_lines:
         joined = pl.concat(pending)
         chosen = chosen or _detect(joined.head(SAMPLE_LINES), path, json_fields, blank_ok=True)
-        yield _parse_chunk(joined, chosen, path, next_line, json_fields, max_line_bytes)
+        yield joined, chosen, next_line
 
 
 def _lines_within(lines: pl.Series, most: int, size: int) -> int:

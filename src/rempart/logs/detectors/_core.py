@@ -330,9 +330,15 @@ def attach(
     input's order). Episodes of one key never overlap; ``inclusive`` keeps
     events at ``ep_end``."""
     eps = episodes.with_row_index("_ep").sort("ep_start")
+    # Only keys, times and row numbers are sorted and joined; the rows found are
+    # then gathered whole (sorting every text column of a big log is the slow part).
+    slim = events.select([*keys, "ts"]).with_row_index("_row")
     if keys:
-        events = events.join(eps.select(keys).unique(), on=keys, how="semi")
-    joined = events.sort("ts").join_asof(
+        slim = slim.join(eps.select(keys).unique(), on=keys, how="semi")
+    if not eps.is_empty():
+        first, last = eps["ep_start"].min(), eps["ep_end"].max()
+        slim = slim.filter(pl.col("ts").is_between(first, last))
+    joined = slim.sort("ts").join_asof(
         eps.select([*keys, "_ep", "ep_start", "ep_end"]),
         left_on="ts",
         right_on="ep_start",
@@ -341,7 +347,8 @@ def attach(
         check_sortedness=False,
     )
     inside = pl.col("ts") <= pl.col("ep_end") if inclusive else pl.col("ts") < pl.col("ep_end")
-    return joined.filter(pl.col("_ep").is_not_null() & inside)
+    found = joined.filter(pl.col("_ep").is_not_null() & inside)
+    return events[found["_row"]].with_columns(found.select("_ep", "ep_start", "ep_end"))
 
 
 def ip_counts(attached: pl.DataFrame) -> dict[int, pl.DataFrame]:

@@ -2,12 +2,12 @@
 
 One 50,000-line log (seed 2027) is generated, parsed and run through
 ``detect_all`` once per module. Each detector must flag exactly the addresses of
-the attacks that expect it, with one documented allowance: the detectors that
-name a crowd (``flood.distributed``, ``bruteforce.stuffing``, ``flood.url``) also
-name the bystanders who did, during the incident, what the detector counts (a
-new visitor arriving during a distributed flood, a member who mistyped a
-password during credential stuffing). Those are checked to be exactly that, and
-nothing else; the benchmark (``bench/logs_bench.py``) reports how many there are.
+the attacks that expect it, no more: the detectors that name a crowd
+(``flood.distributed``, ``bruteforce.stuffing``, ``flood.url``) must spare the
+bystanders who did, during the incident, what the detector counts (a new visitor
+arriving during a distributed flood, a member who mistyped a password during
+credential stuffing). The benchmark (``bench/logs_bench.py``) reports the same at a
+million lines.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import pytest
 from rempart.logs.detectors import Detection, detect_all
 from rempart.logs.generate import (
     ATTACKS,
-    CROWD_DETECTORS,
     DEFAULT_START,
     NEAR_MISSES,
     GeneratedLog,
@@ -180,23 +179,30 @@ def test_each_detector_flags_exactly_the_expected_addresses(run: Run, detector: 
     flagged = set(run.flagged.get(detector, {}))
     missed = expected - flagged
     assert not missed, f"{detector} missed {len(missed)}: {sorted(missed)[:10]}"
-    extra = flagged - expected - all_bystanders(run, detector)
+    extra = flagged - expected
     by_ip = run.log.by_ip()
     named = {ip: by_ip[ip].name if ip in by_ip else "visitor" for ip in sorted(extra)[:10]}
     assert not extra, f"{detector} also flagged {len(extra)}: {named}"
 
 
-def test_no_benign_address_gets_a_high_incident_except_crowd_bystanders(run: Run) -> None:
+def test_no_benign_address_gets_a_high_incident(run: Run) -> None:
     attackers = attack_ips(run.log)
     for incident in run.detection.incidents:
         if incident.severity < Severity.HIGH:
             continue
         named = set(flagged_addresses([incident], run.df["ip"].unique())[incident.kind])
         benign = named - attackers
-        if incident.kind in CROWD_DETECTORS:
-            assert benign <= bystanders(incident, run.df), incident.summary
-        else:
-            assert not benign, f"{incident.kind}: {sorted(benign)[:10]}"
+        assert not benign, f"{incident.kind}: {sorted(benign)[:10]}"
+
+
+def test_crowd_detectors_had_bystanders_to_spare(run: Run) -> None:
+    """The spared bystanders exist: the exact sets above are not exact by luck. (At this
+    size no member mistypes during the stuffing wave; its sample log has two who do.)"""
+    for kind in ("flood.distributed",):
+        incidents = [i for i in run.detection.incidents if i.kind == kind]
+        assert incidents, kind
+        crowd = {ip for i in incidents for ip in bystanders(i, run.df)} - attack_ips(run.log)
+        assert crowd, f"no bystander during {kind}: the test proves nothing"
 
 
 def test_near_misses_stay_below_their_thresholds(run: Run) -> None:
@@ -208,7 +214,6 @@ def test_near_misses_stay_below_their_thresholds(run: Run) -> None:
             if detector in label.expected:
                 assert hits == set(label.ips)
                 continue
-            hits -= all_bystanders(run, detector)
             assert not hits, f"{label.name} flagged by {detector}: {sorted(hits)[:5]}"
 
 

@@ -334,16 +334,24 @@ class DistributedFloodSettings:
     floor: int = 600
     """…and never below this many requests per window."""
     min_new_ips: int = 50
-    """At least this many IPs first seen during the surge."""
+    """At least this many IPs first seen during the surge take part in it (below)."""
     min_new_share: float = 0.5
     """Requests of those new IPs: at least this share of the surge."""
+    min_requests: int = 4
+    """A new IP takes part in the surge only with at least this many requests in it (a
+    visitor arriving then reads a page or two)…"""
+    max_static_share: float = 0.2
+    """…and when less than this share of them fetch static files (a browser showing pages
+    loads their styles, scripts and images; flood bots hammer pages)."""
+    static_extensions: tuple[str, ...] = STATIC_EXTENSIONS
+    """What counts as a static file."""
     ipv4_prefix: int = 24
     """IPv4 networks the sources are grouped into."""
     ipv6_prefix: int = 64
     """IPv6 networks the sources are grouped into."""
     net_min_ips: int = 3
-    """A network is named whole when this many of its addresses are new in the surge
-    (1: always networks); the other new addresses are named alone."""
+    """A network is named whole when this many of its addresses take part in the surge
+    (1: always networks); the other addresses are named alone."""
     merge_gap: float = 300.0
     """Surge windows closer than this (seconds) are one incident."""
 
@@ -402,6 +410,10 @@ class StuffingSettings:
     """Methods that submit credentials."""
     failure_statuses: tuple[int, ...] = (200, 401, 403)
     """Answers that mean a failed login (a success usually redirects: 302/303)."""
+    success_statuses: tuple[int, ...] = (301, 302, 303)
+    """Answers that mean a successful login: an IP that also succeeds on the path in the
+    window is a member who mistyped, not counted (an attacker's rare hit is then missed
+    for that IP, never the wave)."""
     net_min_ips: int = 3
     """Sources: a network (/24, /64) with this many IPs is named whole."""
     merge_gap: float = 3600.0

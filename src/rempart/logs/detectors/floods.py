@@ -25,6 +25,7 @@ from rempart.logs.detectors._core import (
     clean_text,
     head,
     hopping_counts,
+    is_static,
     make_incident,
     median_with_zeros,
     merge_windows,
@@ -117,14 +118,26 @@ def _error_counts(df: pl.DataFrame, shards: int, *, window: float) -> pl.DataFra
 
 
 def _new_in_surges(
-    df: pl.DataFrame, shards: int, *, episodes: pl.DataFrame
+    df: pl.DataFrame, shards: int, *, episodes: pl.DataFrame, s: st.DistributedFloodSettings
 ) -> tuple[pl.DataFrame, Partial]:
-    """Per surge: all its requests (``_ep, _total``) and a summary of those from new IPs."""
+    """Per surge: all its requests (``_ep, _total``) and a summary of those from the new
+    IPs that take part in it: first seen in the surge, with ``min_requests`` in it, less
+    than ``max_static_share`` of them for static files (newcomers browsing are spared)."""
     ev = rows(df).with_columns(pl.lit(0).alias("_k"))
     attached = attach(ev, episodes, ["_k"], inclusive=False)
     seen = ev.join(attached.select("ip").unique(), on="ip", how="semi")
     first_seen = seen.group_by("ip").agg(pl.col("ts").min().alias("_first"))
     new = attached.join(first_seen, on="ip").filter(pl.col("_first") >= pl.col("ep_start"))
+    static = is_static(s.static_extensions).cast(pl.Int64)
+    taking_part = (
+        new.group_by("_ep", "ip")
+        .agg(pl.len().alias("_n"), static.sum().alias("_static"))
+        .filter(
+            (pl.col("_n") >= s.min_requests)
+            & (pl.col("_static") < s.max_static_share * pl.col("_n"))
+        )
+    )
+    new = new.join(taking_part.select("_ep", "ip"), on=["_ep", "ip"], how="semi")
     totals = attached.group_by("_ep").agg(pl.len().alias("_total"))
     return totals, partial_of(new)
 
@@ -135,7 +148,8 @@ def _merge_new(parts: list[tuple[pl.DataFrame, Partial]]) -> tuple[pl.DataFrame,
 
 
 def distributed(s: st.DistributedFloodSettings) -> Program:
-    """Site-wide surges whose requests come mostly from IPs never seen before them."""
+    """Site-wide surges whose requests come mostly from IPs never seen before them, hammering
+    pages rather than browsing."""
     windows = yield Step(partial(_site_counts, window=s.window), sum_by(["_k", "_w"]))
     if windows.is_empty():
         return []
@@ -145,7 +159,7 @@ def distributed(s: st.DistributedFloodSettings) -> Program:
     if flagged.is_empty():
         return []
     episodes = merge_windows(flagged, ["_k"], s.window, s.merge_gap, peak=pl.col("n").max())
-    totals, new = yield Step(partial(_new_in_surges, episodes=episodes), _merge_new)
+    totals, new = yield Step(partial(_new_in_surges, episodes=episodes, s=s), _merge_new)
     summary = summary_of(new).join(totals, on="_ep", how="left")
     keep = summary.filter(
         (pl.col("_ips") >= s.min_new_ips) & (pl.col("count") >= s.min_new_share * pl.col("_total"))

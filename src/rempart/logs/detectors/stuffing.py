@@ -38,24 +38,28 @@ logger = logging.getLogger(__name__)
 _KEEP = ("source", "line", "ts", "ip", "method", "path", "query", "status")
 
 
-def _failed_logins(df: pl.DataFrame, shards: int, *, s: st.StuffingSettings) -> pl.DataFrame:
-    """The failed logins of one shard, with their lower-cased path ``_p``."""
-    failed = pl.col("method").is_in(list(s.methods)) & pl.col("status").is_in(
-        list(s.failure_statuses)
-    )
-    ev = rows(df).filter(failed).filter(matches(head("path"), s.path_pattern))
-    return ev.select(*_KEEP, lower("path").alias("_p"))
+def _logins(df: pl.DataFrame, shards: int, *, s: st.StuffingSettings) -> pl.DataFrame:
+    """The logins of one shard (``_ok``: succeeded), with their lower-cased path ``_p``."""
+    statuses = [*s.failure_statuses, *s.success_statuses]
+    tried = pl.col("method").is_in(list(s.methods)) & pl.col("status").is_in(statuses)
+    ev = rows(df).filter(tried).filter(matches(head("path"), s.path_pattern))
+    ok = pl.col("status").is_in(list(s.success_statuses))
+    return ev.select(*_KEEP, lower("path").alias("_p"), ok.alias("_ok"))
 
 
 def stuffing(s: st.StuffingSettings) -> Program:
-    """Login paths where ``min_ips`` IPs each fail at most ``max_attempts`` times in a window."""
-    ev = yield Step(partial(_failed_logins, s=s), concat_frames)
+    """Login paths where ``min_ips`` IPs each fail at most ``max_attempts`` times in a window
+    (IPs that also log in there in the window are members who mistyped)."""
+    logins = yield Step(partial(_logins, s=s), concat_frames)
+    ev = logins.filter(~pl.col("_ok")).drop("_ok")
     if ev.is_empty():
         return []
+    members = hopping_rows(logins.filter(pl.col("_ok")).select("_p", "ip", "ts"), s.window)
     attempts = (
         hopping_rows(ev.select("_p", "ip", "ts"), s.window)
         .group_by("_p", "_w", "ip")
         .agg(pl.len().alias("a"))
+        .join(members.select("_p", "_w", "ip").unique(), on=["_p", "_w", "ip"], how="anti")
     )
     windows = attempts.group_by("_p", "_w").agg((pl.col("a") <= s.max_attempts).sum().alias("few"))
     flagged = windows.filter(pl.col("few") >= s.min_ips)
@@ -63,6 +67,8 @@ def stuffing(s: st.StuffingSettings) -> Program:
         return []
     episodes = merge_windows(flagged, ["_p"], s.window, s.merge_gap, peak=pl.col("few").max())
     attached = attach(ev, episodes, ["_p"], inclusive=False)
+    succeeded = attach(logins.filter(pl.col("_ok")), episodes, ["_p"], inclusive=False)
+    attached = attached.join(succeeded.select("_ep", "ip").unique(), on=["_ep", "ip"], how="anti")
     counts = ip_counts(attached)
     out = []
     first_path = pl.col("path").sort_by("ts", "line", "source").first()

@@ -616,7 +616,7 @@ def test_every_field_has_a_description() -> None:
         and issubclass(v, BaseModel)
         and v.__module__ == campaign_module.__name__
     ]
-    assert len(models) == 12
+    assert len(models) == 13
     for model in models:
         assert model.model_config.get("frozen") is True, model
         assert model.model_config.get("extra") == "forbid", model
@@ -636,7 +636,7 @@ def test_unknown_keys(tmp_path: Path) -> None:
         'domains[0].nmae: unknown key (did you mean "name"? allowed here: name, roles, '
         "dkim_selectors, note)",
         'domain: unknown key (did you mean "domains"? allowed here: organisation, domains, '
-        "websites, people, calendar, sources, audit, mail, logs)",
+        "websites, people, calendar, sources, audit, mail, logs, timeline)",
     ]
 
 

@@ -7,12 +7,59 @@ not be checked (each listed on stderr with its reason).
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import Any, NamedTuple
 
 import typer
+from typer.core import TyperGroup
 
 from rempart import __version__
-from rempart.cli import audit_cmd, demo_cmd, logs_cmd, mail_cmd
+
+
+class _Lazy(NamedTuple):
+    module: str
+    attribute: str
+    help: str
+
+
+# Each command's module is imported only when that command runs: `rempart logs …` does
+# not pay for loading the audit, mail and store machinery (over a second at start-up).
+LAZY: dict[str, _Lazy] = {
+    "audit": _Lazy("rempart.cli.audit_cmd", "audit", "Audit the campaign's domains and sites."),
+    "checks": _Lazy("rempart.cli.audit_cmd", "list_checks", "List every audit check."),
+    "demo": _Lazy("rempart.cli.demo_cmd", "demo", "Run the whole product on the example."),
+    "mail": _Lazy("rempart.cli.mail_cmd", "app", "Triage suspicious mail."),
+    "logs": _Lazy("rempart.cli.logs_cmd", "app", "Read web logs: floods, brute force, scans."),
+    "timeline": _Lazy("rempart.cli.timeline_cmd", "app", "The campaign calendar and events."),
+}
+"""Every command: where it lives, and one line of help."""
+
+
+def load_command(name: str) -> Any:
+    """The (click) command ``name`` of :data:`LAZY`, importing its module now."""
+    spec = LAZY[name]
+    target: Any = getattr(importlib.import_module(spec.module), spec.attribute)
+    if not isinstance(target, typer.Typer):
+        single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        single.command(name)(target)
+        target = single
+    command = typer.main.get_command(target)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The ``rempart`` group, loading each command's module on first use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(LAZY)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in LAZY:
+            return None
+        return load_command(cmd_name)
+
 
 app = typer.Typer(
     name="rempart",
@@ -20,12 +67,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
-app.command("audit")(audit_cmd.audit)
-app.command("checks")(audit_cmd.list_checks)
-app.command("demo")(demo_cmd.demo)
-app.add_typer(mail_cmd.app, name="mail")
-app.add_typer(logs_cmd.app, name="logs")
 
 
 def _version(value: bool) -> None:

@@ -38,7 +38,6 @@ from rempart.logs.registry import SPECS
 from rempart.logs.scale import Analysis, analyse
 from rempart.logs.settings import thresholds
 from rempart.model import Severity
-from rempart.store import Store
 
 app = typer.Typer(
     help="Read web logs: floods, brute force, scanners and probes; block lists.",
@@ -112,6 +111,8 @@ def scan_cmd(
         scan = _analyse(files, log_format, inputs, Scale(dask, memory, shards, spill_dir))
         incidents = scan.detection.incidents
         if store_events and incidents:
+            from rempart.store import Store  # here: its import is slow and often not needed
+
             with Store.open(db) as store:
                 store.replace_events(incident_event(i, site) for i in incidents)
     except RempartError as exc:

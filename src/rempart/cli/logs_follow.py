@@ -43,7 +43,6 @@ from rempart.errors import RempartError
 from rempart.logs.follow import HORIZON, Follower, Step, Tracked
 from rempart.logs.parse import FORMATS as LOG_FORMATS
 from rempart.model import Severity
-from rempart.store import Store
 
 FORMATS = ("table", "json")
 GROWTH_EVERY = 60.0
@@ -154,6 +153,8 @@ def register(app: typer.Typer) -> None:
         try:
             inputs = inputs_of(campaign, thresholds, json_field)
             threshold = threshold_of(fail_on, inputs.campaign)
+            from rempart.store import Store  # here: its import is slow
+
             store = Store.open(db)
         except RempartError as exc:
             fail(str(exc))

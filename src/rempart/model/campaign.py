@@ -799,6 +799,48 @@ class LogsSettings(BaseModel):
         return _dedupe(items)
 
 
+class TimelineSettings(BaseModel):
+    """Settings of ``rempart timeline``: the ``[timeline]`` table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    zone: ZoneName = Field(
+        default="UTC",
+        description="The campaign's time zone: times are shown in it, and a time written "
+        "without a zone in an imported file is read in it (the output says so).",
+    )
+    start: AwareDatetime | None = Field(
+        default=None,
+        description="Start of the study period for `rempart timeline analyze` (declare it "
+        "before looking at the events).",
+    )
+    end: AwareDatetime | None = Field(
+        default=None, description="End of the study period, after its start."
+    )
+    strategic: tuple[EventKind, ...] = Field(
+        default=("debate", "round", "silence", "convention", "campaign_start"),
+        description="Kinds of calendar moments that count as strategic for `analyze`.",
+    )
+    windows: tuple[str, ...] = Field(
+        default=("24h before", "6h before"),
+        description='Windows around strategic moments for `analyze`, like "6h before", '
+        '"±12h around", "2d after end". Declared before looking at the events.',
+    )
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _aware(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            return None
+        return _to_aware(value, ZoneInfo(info.data.get("zone", "UTC")))
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimelineSettings:
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise _fail(f"end {self.end.isoformat()} is not after start {self.start.isoformat()}")
+        return self
+
+
 class Campaign(BaseModel):
     """One campaign, as described by its ``campaign.toml``."""
 
@@ -813,6 +855,9 @@ class Campaign(BaseModel):
     audit: Audit = Field(default_factory=Audit, description="Audit settings.")
     mail: MailSettings = Field(default_factory=MailSettings, description="Mail triage settings.")
     logs: LogsSettings = Field(default_factory=LogsSettings, description="Web-log settings.")
+    timeline: TimelineSettings = Field(
+        default_factory=TimelineSettings, description="Timeline settings."
+    )
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Campaign:

@@ -1,0 +1,1 @@
+"""``rempart timeline``: the campaign calendar with every security event on it."""

@@ -488,6 +488,27 @@ def anchor_missing() -> str | None:
     return f"{', '.join(missing)} not installed (run with --install-anchor)" if missing else None
 
 
+def bounded(plain: Path, scratch: Path, now: str, lines: int, mib: int) -> list[dict[str, Any]]:
+    """Rempart with a memory budget (shards on disk), on the log and on three copies of it
+    end to end: the peak should follow the budget, not the size of the log (one run each)."""
+    if mib <= 0:
+        return []
+    triple = scratch / "triple.log"
+    with triple.open("wb") as out:
+        for _ in range(3):
+            with plain.open("rb") as src:
+                shutil.copyfileobj(src, out, 16 << 20)
+    argv = (str(REMPART), "logs", "blocklist", "--as", "plain", "--now", now,
+            "--memory", str(mib))  # fmt: skip
+    rows = []
+    for path, count, label in ((plain, lines, "the log"), (triple, 3 * lines, "3 copies")):
+        tool = Tool(f"rempart_budget_{count}", f"Rempart `--memory {mib}`, {label}",
+                    "the same, in shards on disk", (*argv, str(path)), "plain")  # fmt: skip
+        rows.append(measure(tool, 1, count, scratch))
+    triple.unlink()
+    return rows
+
+
 def speed(
     lines: int, end: dt.datetime, files: tuple[Path, Path], scratch: Path, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -504,6 +525,7 @@ def speed(
     plain, packed = files
     timed = tools(plain, packed, scratch, end.isoformat(), versions if reason is None else None)
     rows = [measure(t, args.runs, lines, scratch) for t in timed]
+    rows += bounded(plain, scratch, end.isoformat(), lines, args.memory_mib)
     goaccess = next((r for r in rows if r["tool"] == "goaccess"), None)
     for row in rows:
         base = goaccess["lines_per_s"] if goaccess and goaccess["ok"] else None
@@ -688,6 +710,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--lines", type=int, default=1_000_000, help="generated lines (1000000)")
     parser.add_argument("--seed", type=int, default=2027, help="generator seed (2027)")
+    parser.add_argument(
+        "--memory-mib",
+        type=int,
+        default=256,
+        help="budget of the bounded-memory runs, MiB (0: skip them)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="timed runs per tool, best kept (3)")
     parser.add_argument(
         "--corpora", type=Path, default=DEFAULT_CORPORA,

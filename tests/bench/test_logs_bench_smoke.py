@@ -57,20 +57,23 @@ def test_bench_runs_on_a_small_log(tmp_path: Path) -> None:
     out, md = tmp_path / "logs.json", tmp_path / "logs.md"
     corpora = tiny_corpora(tmp_path / "corpora")
     argv = ["--lines", "45000", "--runs", "1", "--skip-anchor", "--corpora", str(corpora),
-            "--out", str(out), "--md", str(md)]  # fmt: skip
+            "--out", str(out), "--md", str(md), "--memory-mib", "16"]  # fmt: skip
     returned = bench.main(argv)
     data = json.loads(out.read_text())
     assert data == json.loads(json.dumps(returned))
 
     speed = data["speed"]
     assert speed["anchors"] == {"ran": False, "reason": "--skip-anchor", "versions": {}}
-    assert [row["tool"] for row in speed["rows"]] == ["rempart", "rempart_gzip"]
+    assert [row["tool"] for row in speed["rows"]] == [
+        "rempart", "rempart_gzip", "rempart_budget_45000", "rempart_budget_135000"
+    ]  # fmt: skip
     for row in speed["rows"]:
         assert row["ok"], row["stderr_tail"]
         assert row["lines_per_s"] > 0 and row["best"]["peak_rss_mib"] > 0
         assert row["output"]["blocklist_entries"] > 0
-    plain, packed = speed["rows"]
+    plain, packed, budget, _triple = speed["rows"]
     assert plain["output"] == packed["output"]  # gzip or not, the same block list
+    assert budget["output"] == plain["output"]  # in shards on disk, the same block list
 
     quality = data["quality"]
     assert quality["lines"] == data["log"]["lines"] == 45_000 and quality["unreadable"] == 0

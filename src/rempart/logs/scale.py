@@ -48,7 +48,9 @@ GZIP_RATIO = 10
 SHARD_SEED = 0x5EED
 """Seed of the address hash that picks a request's shard (same in every process)."""
 CHUNK_LINES = 1_000_000
-"""Lines parsed at a time while spilling."""
+"""Lines parsed at a time while spilling (at most)."""
+CHUNKS_IN_FLIGHT = 4
+"""Chunks of text held at once while spilling (read ahead, parsed, being written)."""
 
 Progress = Callable[[str], None]
 
@@ -131,21 +133,21 @@ def analyse(
     say = progress or (lambda _text: None)
     settings = settings or Settings()
     json_fields = json_fields or JsonFields()
+    memory = memory or default_memory()
     if shards is None:
-        minimum = 2 if dask else 1
-        shards = shard_count(estimate_bytes(paths), memory or default_memory(), minimum)
+        shards = shard_count(estimate_bytes(paths), memory, 2 if dask else 1)
     if shards <= 1 and dask is None:
         return _in_memory(paths, log_format, json_fields, settings, say)
     workdir = tempfile.mkdtemp(prefix="rempart-shards-", dir=spill_dir)
     try:
         if dask is None:
-            return _sharded(paths, log_format, json_fields, settings, shards, workdir, say,
-                            run_inline, "shards on disk")  # fmt: skip
+            return _sharded(paths, log_format, json_fields, settings, (shards, memory), workdir,
+                            say, run_inline, "shards on disk")  # fmt: skip
         from rempart.engine import DaskRunner
 
         with DaskRunner(dask, threads_per_worker=1) as runner:
-            return _sharded(paths, log_format, json_fields, settings, shards, workdir, say,
-                            runner.run, runner.name)  # fmt: skip
+            return _sharded(paths, log_format, json_fields, settings, (shards, memory), workdir,
+                            say, runner.run, runner.name)  # fmt: skip
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -182,15 +184,21 @@ def _count(path: str, good: int, bad: int, examples: Sequence[str]) -> _Read:
 # --- spilling --------------------------------------------------------------------------
 
 
-def spill_file(
-    path: str, index: int, log_format: str, json_fields: JsonFields, workdir: str, shards: int
-) -> _Read:
-    """Read one log in chunks and write each chunk's requests to their shards.
+def chunk_bytes(memory: int) -> int:
+    """Text per chunk while spilling, so that the chunks in flight fit ``memory``."""
+    return max(memory // (WORK_FACTOR * CHUNKS_IN_FLIGHT), 1 << 20)
 
-    Shard ``k`` of file ``index`` gets ``workdir/kKKKK/fFFFFF-cCCCCCC.arrow``."""
+
+def spill_file(
+    path: str, index: int, log_format: str, json_fields: JsonFields, workdir: str, shards: int,
+    memory: int = 1 << 30,
+) -> _Read:  # fmt: skip
+    """Read one log in chunks sized for ``memory`` and write each chunk's requests to
+    their shards. Shard ``k`` of file ``index`` gets ``workdir/kKKKK/fFFFFF-cCCCCCC.arrow``."""
     read = _Read()
     try:
-        chunks = read_log(path, log_format, json_fields=json_fields, chunk_lines=CHUNK_LINES)
+        chunks = read_log(path, log_format, json_fields=json_fields, chunk_lines=CHUNK_LINES,
+                          chunk_bytes=chunk_bytes(memory))  # fmt: skip
         for number, (frame, bad) in enumerate(chunks):
             read.add(_count(path, frame.height, bad.count, bad.examples))
             if frame.is_empty():
@@ -245,10 +253,12 @@ class DiskShards:
 
 def _sharded(
     paths: Sequence[str], log_format: str, json_fields: JsonFields, settings: Settings,
-    shards: int, workdir: str, say: Progress, run: Run, how: str,
+    size: tuple[int, int], workdir: str, say: Progress, run: Run, how: str,
 ) -> Analysis:  # fmt: skip
+    """Spill every file into ``size = (shards, memory)`` shards, then detect on them."""
+    shards, memory = size
     per_file: dict[int, _Read] = {}
-    jobs = (Job(str(i), spill_file, (p, i, log_format, json_fields, workdir, shards))
+    jobs = (Job(str(i), spill_file, (p, i, log_format, json_fields, workdir, shards, memory))
             for i, p in enumerate(paths))  # fmt: skip
     for outcome in run(jobs):
         i = int(outcome.key)

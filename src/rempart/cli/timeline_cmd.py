@@ -132,6 +132,15 @@ def _time(text: str | None, zone: str, what: str) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+def _cut(timeline: Timeline, from_: str | None, to: str | None, kind: list[str] | None) -> Timeline:
+    """The timeline within ``--from``/``--to`` (read in its zone) and of the ``--kind``s."""
+    start = _time(from_, timeline.zone, "--from")
+    end = _time(to, timeline.zone, "--to")
+    if start or end or kind:
+        return timeline.between(start, end, tuple(kind or ()))
+    return timeline
+
+
 def _problems(problems: list[Problem]) -> None:
     for p in problems:
         err.print(f"[red]input:[/red] {escape(clean(p.line()))}")
@@ -156,11 +165,7 @@ def show(
     """The calendar and every event on it, in the terminal and as a chart."""
     try:
         built = _build(campaign, case, calendar, db, zone)
-        timeline = built.timeline
-        start = _time(from_, timeline.zone, "--from")
-        end = _time(to, timeline.zone, "--to")
-        if start or end or kind:
-            timeline = timeline.between(start, end, tuple(kind or ()))
+        timeline = _cut(built.timeline, from_, to, kind)
         from rempart.timeline.terminal import render_terminal
 
         render_terminal(timeline, Console(), local=not utc)
@@ -240,10 +245,7 @@ def export(
     calendar application."""
     try:
         built = _build(campaign, case, calendar, db, zone)
-        timeline = built.timeline
-        start = _time(from_, timeline.zone, "--from")
-        end = _time(to, timeline.zone, "--to")
-        timeline = timeline.between(start, end, tuple(kind or ()))
+        timeline = _cut(built.timeline, from_, to, kind)
         if file.suffix.lower() == ".ics":
             count = exchange.write_ics([*timeline.moments, *timeline.events], file,
                                        name=timeline.name)  # fmt: skip

@@ -18,20 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import get_args
 
+from rempart.model.campaign import EventKind
 from rempart.model.findings import Event, Severity, event_id
 
-MOMENT_KINDS = (
-    "round",
-    "campaign_start",
-    "campaign_end",
-    "silence",
-    "debate",
-    "primary",
-    "convention",
-    "rally",
-    "other",
-)
+MOMENT_KINDS: tuple[str, ...] = get_args(EventKind)
 """Kinds of calendar moments (the same as the campaign file's ``[[calendar]]`` kinds)."""
 
 PERIOD_KINDS = ("campaign_start", "silence", "primary", "convention")

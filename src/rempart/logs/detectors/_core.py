@@ -147,13 +147,28 @@ def rows(df: pl.DataFrame) -> pl.DataFrame:
     return df.filter(pl.col("ts").is_not_null() & pl.col("ip").is_not_null())
 
 
+def where_values(ev: pl.DataFrame, column: str, keep: pl.Expr) -> pl.DataFrame:
+    """Rows whose ``column`` value satisfies ``keep`` (an expression on that column),
+    each distinct value tested once: logs repeat their paths, queries and agents, so a
+    costly test runs on a fraction of the rows."""
+    values = ev.select(pl.col(column).unique())
+    kept = values.filter(keep).get_column(column)
+    return ev.filter(pl.col(column).is_in(kept.implode()))
+
+
 def keep_matching(
     ev: pl.DataFrame, column: str, pattern: str, plus_is_space: bool = False
 ) -> pl.DataFrame:
-    """Rows whose ``column``, percent-decoded, matches ``pattern`` (ignoring case).
+    """Rows whose ``column``, percent-decoded, matches ``pattern`` (ignoring case), each
+    distinct value tested once (:func:`where_values`)."""
+    values = ev.select(pl.col(column).unique())
+    kept = _matching(values, column, pattern, plus_is_space).get_column(column)
+    return ev.filter(pl.col(column).is_in(kept.implode()))
 
-    Only values holding ``%`` (or ``+`` when it means a space) are decoded: the
-    costly step runs on the few rows that need it."""
+
+def _matching(ev: pl.DataFrame, column: str, pattern: str, plus_is_space: bool) -> pl.DataFrame:
+    """Only values holding ``%`` (or ``+`` when it means a space) are decoded: the costly
+    step runs on the few values that need it."""
     coded = pl.col(column).str.contains("%", literal=True)
     if plus_is_space:
         coded = coded | pl.col(column).str.contains("+", literal=True)

@@ -65,21 +65,21 @@ def _peaks(episodes: pl.DataFrame) -> dict[int, object]:
 # --- flood.ip -------------------------------------------------------------------------
 
 
-def _ip_windows(df: pl.DataFrame, s: st.IpFloodSettings) -> tuple[pl.DataFrame, pl.DataFrame]:
-    ev = rows(df).with_columns(pl.col("ip").hash().alias("_h"))  # hashes group faster
-    return ev, hopping_counts(ev.select("_h", "ts"), ["_h"], s.window)
+def _by_ip(df: pl.DataFrame) -> pl.DataFrame:
+    return rows(df).with_columns(pl.col("ip").hash().alias("_h"))  # hashes group faster
 
 
 def _ip_histogram(df: pl.DataFrame, shards: int, *, s: st.IpFloodSettings) -> pl.DataFrame:
     """How many (IP, window) pairs hold each request count: ``n, c``."""
-    _, windows = _ip_windows(df, s)
+    windows = hopping_counts(_by_ip(df).select("_h", "ts"), ["_h"], s.window)
     return windows.group_by("n").agg(pl.len().alias("c"))
 
 
 def _ip_floods(
     df: pl.DataFrame, shards: int, *, s: st.IpFloodSettings, baseline: float, threshold: float
 ) -> list[Incident]:
-    ev, windows = _ip_windows(df, s)
+    ev = _by_ip(df).filter(pl.len().over("_h") >= threshold)  # fewer requests: no window can flag
+    windows = hopping_counts(ev.select("_h", "ts"), ["_h"], s.window)
     flagged = windows.filter(pl.col("n") >= threshold)
     if flagged.is_empty():
         return []
@@ -254,9 +254,10 @@ def _hot_paths(df: pl.DataFrame, shards: int, *, s: st.UrlFloodSettings) -> pl.D
     A window over the floor on the whole site holds at least ``floor / shards``
     of its requests on one of the shards, so this keeps every true candidate
     and spares the sums the long tail of paths seen a few times."""
-    ev = _with_path_key(df)
-    per_path = hopping_counts(ev.select("_p", "ts"), ["_p"], s.window)
     cut = math.ceil(s.floor / max(shards, 1))
+    ev = _with_path_key(df).select("_p", "ts")
+    ev = ev.filter(pl.len().over("_p") >= cut)  # fewer requests: no window can reach it
+    per_path = hopping_counts(ev, ["_p"], s.window)
     return per_path.filter(pl.col("n") >= cut).select("_p").unique()
 
 

@@ -26,6 +26,7 @@ from rempart.logs.detectors._core import (
     matches,
     rows,
     summarise,
+    where_values,
 )
 from rempart.logs.model import Incident
 
@@ -79,7 +80,7 @@ def detect_probing(df: pl.DataFrame, s: st.ProbingSettings) -> list[Incident]:
 def detect_crawl(df: pl.DataFrame, s: st.CrawlSettings) -> list[Incident]:
     """GET/HEAD of non-static paths, distinct by path."""
     ev = rows(df).filter(pl.col("method").is_in(["GET", "HEAD"]))
-    ev = ev.filter(~is_static(s.static_extensions))
+    ev = where_values(ev, "path", ~is_static(s.static_extensions))
     return run_bucket("crawl.non_static", ev, s, fingerprint("path"))
 
 
@@ -135,7 +136,7 @@ def detect_bad_user_agent(df: pl.DataFrame, s: st.BadAgentSettings) -> list[Inci
     if not s.agents:
         return []
     pattern = any_of(s.agents)
-    ev = rows(df).filter(matches(head("ua"), pattern))
+    ev = where_values(rows(df), "ua", matches(head("ua"), pattern))
     agent = head("ua").str.to_lowercase().str.extract(pattern, 1).drop_nulls().first()
     return run_bucket("scan.bad_user_agent", ev, s, agent=agent)
 

@@ -32,6 +32,7 @@ LAZY: dict[str, _Lazy] = {
     "mail": _Lazy("rempart.cli.mail_cmd", "app", "Triage suspicious mail."),
     "logs": _Lazy("rempart.cli.logs_cmd", "app", "Read web logs: floods, brute force, scans."),
     "timeline": _Lazy("rempart.cli.timeline_cmd", "app", "The campaign calendar and events."),
+    "report": _Lazy("rempart.cli.report_cmd", "report", "Write the leadership briefing."),
 }
 """Every command: where it lives, and one line of help."""
 

@@ -28,7 +28,7 @@ class _Lazy(NamedTuple):
 LAZY: dict[str, _Lazy] = {
     "audit": _Lazy("rempart.cli.audit_cmd", "audit", "Audit the campaign's domains and sites."),
     "checks": _Lazy("rempart.cli.audit_cmd", "list_checks", "List every audit check."),
-    "demo": _Lazy("rempart.cli.demo_cmd", "demo", "Run the whole product on the example."),
+    "demo": _Lazy("rempart.cli.demo_cmd", "demo", "The whole product on the example campaign."),
     "mail": _Lazy("rempart.cli.mail_cmd", "app", "Triage suspicious mail."),
     "logs": _Lazy("rempart.cli.logs_cmd", "app", "Read web logs: floods, brute force, scans."),
     "timeline": _Lazy("rempart.cli.timeline_cmd", "app", "The campaign calendar and events."),

@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/rempart demo
+	$(BIN)/rempart demo --keep demo-output
 
 test: $(STAMP)
 	$(BIN)/pytest -q

@@ -33,6 +33,7 @@ LAZY: dict[str, _Lazy] = {
     "logs": _Lazy("rempart.cli.logs_cmd", "app", "Read web logs: floods, brute force, scans."),
     "timeline": _Lazy("rempart.cli.timeline_cmd", "app", "The campaign calendar and events."),
     "report": _Lazy("rempart.cli.report_cmd", "report", "Write the leadership briefing."),
+    "serve": _Lazy("rempart.cli.serve_cmd", "serve", "Serve the local dashboard."),
 }
 """Every command: where it lives, and one line of help."""
 

@@ -445,6 +445,138 @@ class Store:
             stmt.on_conflict_do_update(index_elements=["analyzer", "scope_key"], set_=set_)
         )
 
+    # -- dashboard queries -----------------------------------------------------
+    # Read-only queries for ``rempart serve``: one page of rows and its total, and
+    # counts, so that a store of 100,000 findings never goes whole into memory.
+
+    FINDING_SORTS = ("severity", "newest", "oldest", "target", "title")
+    """Orders :meth:`findings_page` knows (``severity``: worst first, then newest)."""
+
+    def finding(self, finding_id: str) -> Finding | None:
+        """The finding with id ``finding_id``, or None."""
+        stmt = select(t.findings).where(t.findings.c.id == finding_id)
+        with self._read() as conn:
+            row = conn.execute(stmt).mappings().first()
+        return None if row is None else _finding(row)
+
+    def findings_page(
+        self,
+        *,
+        severity: Severity | None = None,
+        status: Status | None = None,
+        analyzer: str | None = None,
+        query: str | None = None,
+        sort: str = "severity",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[int, list[Finding]]:
+        """How many findings match, and the ``limit`` of them from ``offset`` in ``sort`` order.
+
+        ``query`` matches (case-insensitively, as plain text) the title, target, check,
+        scope or evidence. An unknown ``sort`` is a :class:`ValueError`.
+        """
+        from sqlalchemy import func, or_
+
+        c = t.findings.c
+        orders: dict[str, tuple[Any, ...]] = {
+            "severity": (_SEVERITY_RANK.desc(), c.last_seen.desc(), c.id),
+            "newest": (c.last_seen.desc(), c.id),
+            "oldest": (c.first_seen, c.id),
+            "target": (c.target, c.check, c.id),
+            "title": (c.title, c.target, c.id),
+        }
+        if sort not in orders:
+            raise ValueError(f"sort {sort!r} is not one of {', '.join(self.FINDING_SORTS)}")
+        where: list[Any] = []
+        if severity is not None:
+            where.append(c.severity == Severity(severity).value)
+        if status is not None:
+            where.append(c.status == Status(status).value)
+        if analyzer is not None:
+            where.append(c.analyzer == analyzer)
+        if query:
+            cols = (c.title, c.target, c.check, c.scope, c.evidence)
+            where.append(or_(*(col.icontains(query, autoescape=True) for col in cols)))
+        count = select(func.count()).select_from(t.findings).where(*where)
+        rows = select(t.findings).where(*where).order_by(*orders[sort])
+        rows = rows.limit(max(limit, 0)).offset(max(offset, 0))
+        with self._read() as conn:
+            total = int(conn.execute(count).scalar_one())
+            return total, [_finding(row) for row in conn.execute(rows).mappings()]
+
+    def finding_counts(self) -> dict[tuple[str, Status, Severity], int]:
+        """How many findings there are per (analyzer, status, severity)."""
+        from sqlalchemy import func
+
+        c = t.findings.c
+        stmt = select(c.analyzer, c.status, c.severity, func.count()).group_by(
+            c.analyzer, c.status, c.severity
+        )
+        with self._read() as conn:
+            rows = conn.execute(stmt).all()
+        return {(a, Status(st), Severity(sev)): int(n) for a, st, sev, n in rows}
+
+    def event(self, event_id: str) -> Event | None:
+        """The event with id ``event_id``, or None."""
+        stmt = select(t.events).where(t.events.c.id == event_id)
+        with self._read() as conn:
+            row = conn.execute(stmt).mappings().first()
+        return None if row is None else _event(row)
+
+    def events_page(
+        self,
+        *,
+        family: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[int, list[Event]]:
+        """How many events match, and ``limit`` of them from ``offset``, newest first.
+
+        ``family`` keeps the events whose kind is it or starts with it and a dot
+        (``logs`` keeps ``logs.flood.ip``; ``mail.phishing`` keeps only that kind).
+        """
+        from sqlalchemy import func
+
+        c = t.events.c
+        where = self._event_filters(family, since, until)
+        count = select(func.count()).select_from(t.events).where(*where)
+        rows = select(t.events).where(*where).order_by(c.time.desc(), c.id)
+        rows = rows.limit(max(limit, 0)).offset(max(offset, 0))
+        with self._read() as conn:
+            total = int(conn.execute(count).scalar_one())
+            return total, [_event(row) for row in conn.execute(rows).mappings()]
+
+    def event_counts(
+        self, *, family: str | None = None, since: datetime | None = None
+    ) -> dict[str, int]:
+        """How many events there are per kind (of ``family``, from ``since``)."""
+        from sqlalchemy import func
+
+        c = t.events.c
+        stmt = select(c.kind, func.count()).where(*self._event_filters(family, since, None))
+        with self._read() as conn:
+            rows = conn.execute(stmt.group_by(c.kind)).all()
+        return {kind: int(n) for kind, n in rows}
+
+    @staticmethod
+    def _event_filters(
+        family: str | None, since: datetime | None, until: datetime | None
+    ) -> list[Any]:
+        """WHERE clauses of the dashboard's event queries (see :meth:`events_page`)."""
+        from sqlalchemy import or_
+
+        c = t.events.c
+        where: list[Any] = []
+        if family:
+            where.append(or_(c.kind == family, c.kind.startswith(family + ".", autoescape=True)))
+        if since is not None:
+            where.append(c.time >= _utc(since))
+        if until is not None:
+            where.append(c.time < _utc(until))
+        return where
+
 
 # -- helpers ---------------------------------------------------------------
 

@@ -245,3 +245,15 @@ def test_hostile_pictures_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # 60 pictures and 10,000 empty data URIs: max_images pictures tried, none decoded
     assert problems == ["unreadable"] * CTX.limits.max_images
     assert loaded == [] and read == []
+
+
+def test_truncated_pictures_stay_unreadable_after_weasyprint_is_imported() -> None:
+    """WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported (the
+    briefing imports it in the same process as mail triage in the demo)."""
+    import weasyprint  # noqa: F401  (the import is the point)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    png = qr_png("https://a.example/x")
+    assert qr.decode_picture(png[: len(png) // 2], 25_000_000).problem == "unreadable"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # restored for WeasyPrint

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageFile
 
 from rempart.mail.context import MailContext
 from rempart.mail.model import Category, Hit, ParsedMail, SignalSpec
@@ -143,10 +143,15 @@ def decode_picture(data: bytes, max_pixels: int) -> Decoded:
             return Decoded(problem="unreadable")
         if width <= 0 or height <= 0 or width * height > max_pixels:
             return Decoded(problem="too large")
+        # WeasyPrint (the briefing's PDF) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES
+        # when imported: a cut-off picture must stay unreadable here all the same.
+        lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
         try:
             gray = _prepare(image)
         except Exception:  # truncated or corrupt pixel data
             return Decoded(problem="unreadable")
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = lenient
     return _read_codes(gray)
 
 

@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/site_bench.py --install-anchor
 	$(BIN)/python bench/mail_bench.py --install-anchor
 	$(BIN)/python bench/logs_bench.py --install-anchor
+	$(BIN)/python bench/web_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -53,6 +53,17 @@ def test_findings_page_sorts_and_pages(seeded: Store) -> None:
         seeded.findings_page(sort="nope")
 
 
+def test_a_search_stops_counting_past_its_limit(seeded: Store) -> None:
+    everything = seeded.findings_page(sort="title")[1]
+    # "example" is in every seeded finding's scope: five matches, counted up to two
+    window = seeded.findings_window(query="example", sort="title", count_limit=2, limit=3)
+    assert (window.total, window.exact) == (2, False)
+    assert [f.id for f in window.items] == [f.id for f in everything[:3]]  # the page is whole
+    exact = seeded.findings_window(query="example", sort="title", count_limit=10)
+    assert (exact.total, exact.exact) == (5, True)
+    assert [f.id for f in exact.items] == [f.id for f in everything]
+
+
 def test_finding_counts_and_lookups(seeded: Store) -> None:
     counts = seeded.finding_counts()
     assert counts == {("audit", Status.OPEN, s): 1 for s in Severity}

@@ -3,9 +3,10 @@
 The app runs under uvicorn on a free loopback port in a thread. Each page is
 loaded (a screenshot of each goes to ``tests/web/artifacts/``), findings are
 filtered, one is marked accepted through the form (its CSRF token included),
-an event is opened on the timeline, and with a login configured the user logs
-in and out. No script from the hostile samples may ever run (no dialog opens)
-and the content policy is never violated.
+an event is opened on the timeline from its list row and from its chart marker
+(click and keyboard), and with a login configured the user logs in and out. No
+script from the hostile samples may ever run (no dialog opens) and the content
+policy is never violated.
 """
 
 from __future__ import annotations
@@ -139,6 +140,36 @@ def test_pages_filter_accept_and_timeline(db: str, serve_app: Any, browser: Any)
     assert summary == flood.summary  # hostile text as text, nothing ran
     assert flood.severity is Severity.HIGH
     _shot(page, "timeline-event")
+    assert watch.clean(), (watch.dialogs, watch.console)
+
+
+def test_chart_marker_opens_its_event(db: str, serve_app: Any, browser: Any) -> None:
+    base = serve_app(create_app(db, campaign(), now=lambda: NOW))
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(base + "/timeline?period=campaign")
+    phishing = EVENTS[0]
+    marker = page.locator(f'.chart use.marker[data-event-id="{phishing.id}"]')
+    assert marker.count() == 1
+    marker.click()
+    page.wait_for_selector(f'#event-detail[data-shown="{phishing.id}"]')
+    assert page.inner_text('#event-detail [data-field="kind"]') == "mail.phishing"
+    assert page.inner_text('#event-detail [data-field="summary"]') == (
+        "Lure <script>alert(1)</script> from hxxps://evil[.]example/login"
+    )
+    assert page.inner_text('#event-detail [data-field="time"]').startswith("2025-03-09 13:00 CET")
+    # the marker and its list row are highlighted together
+    row = page.locator(f'tr[data-event-id="{phishing.id}"]')
+    assert "selected" in (row.get_attribute("class") or "")
+    assert "selected" in (marker.get_attribute("class") or "")
+    _shot(page, "timeline-marker")
+    # the keyboard opens another marker
+    flood = EVENTS[3]
+    page.focus(f'.chart use.marker[data-event-id="{flood.id}"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#event-detail[data-shown="{flood.id}"]')
+    assert page.inner_text('#event-detail [data-field="kind"]') == "logs.flood.ip"
+    assert "selected" not in (row.get_attribute("class") or "")
     assert watch.clean(), (watch.dialogs, watch.console)
 
 

@@ -473,36 +473,57 @@ class Store:
         """How many findings match, and the ``limit`` of them from ``offset`` in ``sort`` order.
 
         ``query`` matches (case-insensitively, as plain text) the title, target, check,
-        scope or evidence. An unknown ``sort`` is a :class:`ValueError`.
+        scope or evidence. An unknown ``sort`` is a :class:`ValueError`. The count is
+        exact; :meth:`findings_window` can bound it.
         """
-        from sqlalchemy import func, or_
+        found = self.findings_window(
+            severity=severity,
+            status=status,
+            analyzer=analyzer,
+            query=query,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        return found.total, list(found.items)
 
-        c = t.findings.c
-        orders: dict[str, tuple[Any, ...]] = {
-            "severity": (_SEVERITY_RANK.desc(), c.last_seen.desc(), c.id),
-            "newest": (c.last_seen.desc(), c.id),
-            "oldest": (c.first_seen, c.id),
-            "target": (c.target, c.check, c.id),
-            "title": (c.title, c.target, c.id),
-        }
-        if sort not in orders:
+    def findings_window(
+        self,
+        *,
+        severity: Severity | None = None,
+        status: Status | None = None,
+        analyzer: str | None = None,
+        query: str | None = None,
+        sort: str = "severity",
+        limit: int = 50,
+        offset: int = 0,
+        count_limit: int | None = None,
+    ) -> FindingsWindow:
+        """Like :meth:`findings_page`, but a search stops counting past ``count_limit``.
+
+        Every page is read in the order of an index (migration 0003), ids first and
+        whole rows only for the page, so a deep page costs an index walk, not a sort
+        of the table. A search (``query``) scans the table once: with ``count_limit``,
+        up to that many matches are collected and sorted; beyond it the total is
+        given as ``count_limit`` (``exact`` False) and the page read in order.
+        """
+        if sort not in self.FINDING_SORTS:
             raise ValueError(f"sort {sort!r} is not one of {', '.join(self.FINDING_SORTS)}")
-        where: list[Any] = []
-        if severity is not None:
-            where.append(c.severity == Severity(severity).value)
-        if status is not None:
-            where.append(c.status == Status(status).value)
-        if analyzer is not None:
-            where.append(c.analyzer == analyzer)
-        if query:
-            cols = (c.title, c.target, c.check, c.scope, c.evidence)
-            where.append(or_(*(col.icontains(query, autoescape=True) for col in cols)))
-        count = select(func.count()).select_from(t.findings).where(*where)
-        rows = select(t.findings).where(*where).order_by(*orders[sort])
-        rows = rows.limit(max(limit, 0)).offset(max(offset, 0))
+        where = _finding_filters(severity, status, analyzer, query, self._engine.dialect.name)
+        limit, offset = max(limit, 0), max(offset, 0)
         with self._read() as conn:
-            total = int(conn.execute(count).scalar_one())
-            return total, [_finding(row) for row in conn.execute(rows).mappings()]
+            searched = None
+            if query and count_limit is not None:
+                searched = _search_ids(conn, where, sort, limit, offset, count_limit)
+            if searched is not None:
+                total, ids, exact = *searched, True
+            elif query and count_limit is not None:
+                total, exact = count_limit, False
+                ids = _uncounted_ids(conn, where, sort, limit, offset)
+            else:
+                total, ids = _ordered_ids(conn, where, sort, limit, offset, severity)
+                exact = True
+            return FindingsWindow(total, exact, _findings_by_id(conn, ids))
 
     def finding_counts(self) -> dict[tuple[str, Status, Severity], int]:
         """How many findings there are per (analyzer, status, severity)."""
@@ -560,22 +581,216 @@ class Store:
             rows = conn.execute(stmt.group_by(c.kind)).all()
         return {kind: int(n) for kind, n in rows}
 
-    @staticmethod
     def _event_filters(
-        family: str | None, since: datetime | None, until: datetime | None
+        self, family: str | None, since: datetime | None, until: datetime | None
     ) -> list[Any]:
-        """WHERE clauses of the dashboard's event queries (see :meth:`events_page`)."""
-        from sqlalchemy import or_
+        """WHERE clauses of the dashboard's event queries (see :meth:`events_page`).
+
+        On SQLite (binary collation) a family is a range of kinds, which the
+        (kind, time) index seeks; PostgreSQL's collation may not order punctuation
+        byte-wise, so it keeps the LIKE.
+        """
+        from sqlalchemy import and_, or_
 
         c = t.events.c
         where: list[Any] = []
-        if family:
+        if family and self._engine.dialect.name == "sqlite":
+            # "." + 1 == "/": every kind starting with family + "." sorts in between
+            inside = and_(c.kind >= family + ".", c.kind < family + "/")
+            where.append(or_(c.kind == family, inside))
+        elif family:
             where.append(or_(c.kind == family, c.kind.startswith(family + ".", autoescape=True)))
         if since is not None:
             where.append(c.time >= _utc(since))
         if until is not None:
             where.append(c.time < _utc(until))
         return where
+
+
+# -- dashboard query helpers ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindingsWindow:
+    """One page of findings and how many match (see :meth:`Store.findings_window`)."""
+
+    total: int
+    """Findings matching; the count limit when ``exact`` is False."""
+    exact: bool
+    """False when more findings than the count limit match."""
+    items: tuple[Finding, ...]
+    """The page, in the order asked."""
+
+
+_SEARCHED = ("title", "target", "check", "scope", "evidence")
+"""Columns a dashboard search looks in."""
+
+
+def _finding_filters(
+    severity: Severity | None,
+    status: Status | None,
+    analyzer: str | None,
+    query: str | None,
+    dialect: str,
+) -> list[Any]:
+    """WHERE clauses of :meth:`Store.findings_window`.
+
+    The search is plain text (LIKE wildcards escaped) and ignores ASCII case only
+    (letters outside ASCII match case-sensitively), on both backends: SQLite's LIKE
+    does so by itself, three times cheaper than lowering every column; PostgreSQL
+    lowers under the "C" collation, also about three times cheaper than a
+    locale-aware ``lower`` or ILIKE.
+    """
+    from sqlalchemy import or_
+
+    c = t.findings.c
+    where: list[Any] = []
+    if severity is not None:
+        where.append(c.severity == Severity(severity).value)
+    if status is not None:
+        where.append(c.status == Status(status).value)
+    if analyzer is not None:
+        where.append(c.analyzer == analyzer)
+    if query:
+        from sqlalchemy import func
+
+        cols = [c[name] for name in _SEARCHED]
+        plain = query.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        if dialect == "sqlite":
+            where.append(or_(*(col.like(f"%{plain}%", escape="/") for col in cols)))
+        else:
+            pattern = f"%{plain.translate(_ASCII_LOWER)}%"
+            lowered = (func.lower(col.collate("C")) for col in cols)
+            where.append(or_(*(low.like(pattern, escape="/") for low in lowered)))
+    return where
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _finding_order(cols: Any, sort: str) -> tuple[Any, ...]:
+    """ORDER BY of ``sort`` over ``cols`` (the table's columns or a subquery's)."""
+    from sqlalchemy import func, literal_column
+
+    rank = case({s.value: s.rank for s in Severity}, value=cols.severity, else_=-1)
+    # written out, not bound: the index on substr(title, 1, 200) matches only literally
+    one: Any = literal_column("1")
+    prefix: Any = literal_column(str(int(t.SORT_PREFIX)))
+    orders: dict[str, tuple[Any, ...]] = {
+        "severity": (rank.desc(), cols.last_seen.desc(), cols.id),
+        "newest": (cols.last_seen.desc(), cols.id),
+        "oldest": (cols.first_seen, cols.id),
+        "target": (cols.target, cols.check, cols.id),
+        "title": (
+            func.substr(cols.title, one, prefix),
+            func.substr(cols.target, one, prefix),
+            cols.id,
+        ),
+    }
+    return orders[sort]
+
+
+def _ordered_ids(
+    conn: Connection,
+    where: list[Any],
+    sort: str,
+    limit: int,
+    offset: int,
+    severity: Severity | None,
+) -> tuple[int, list[str]]:
+    """The total and the page's ids, read in index order.
+
+    By severity, the page is cut out of the per-severity runs (worst first), each read
+    from the (status,) severity, last_seen index; other orders count, then read ids.
+    """
+    from sqlalchemy import func
+
+    c = t.findings.c
+    if sort != "severity" or severity is not None:
+        count = select(func.count()).select_from(t.findings).where(*where)
+        total = int(conn.execute(count).scalar_one())
+        stmt = select(c.id).where(*where).order_by(*_finding_order(c, sort))
+        return total, list(conn.execute(stmt.limit(limit).offset(offset)).scalars())
+    per_level = select(c.severity, func.count()).where(*where).group_by(c.severity)
+    counts: dict[str, int] = {sev: int(n) for sev, n in conn.execute(per_level)}
+    ids: list[str] = []
+    skip, want = offset, limit
+    for level in sorted(Severity, key=lambda s: s.rank, reverse=True):
+        n = counts.get(level.value, 0)
+        if want <= 0:
+            break
+        if skip >= n:
+            skip -= n
+            continue
+        stmt = select(c.id).where(*where, c.severity == level.value)
+        stmt = stmt.order_by(c.last_seen.desc(), c.id).limit(want).offset(skip)
+        got = list(conn.execute(stmt).scalars())
+        ids += got
+        skip, want = 0, want - len(got)
+    return sum(counts.values()), ids
+
+
+def _uncounted_ids(
+    conn: Connection, where: list[Any], sort: str, limit: int, offset: int
+) -> list[str]:
+    """The page's ids without counting every match (a search with too many of them).
+
+    By severity, each severity's run is walked in index order and counted only as
+    far as the offset needs; other orders read their index until the page is full.
+    """
+    from sqlalchemy import func
+
+    c = t.findings.c
+    if sort != "severity":
+        stmt = select(c.id).where(*where).order_by(*_finding_order(c, sort))
+        return list(conn.execute(stmt.limit(limit).offset(offset)).scalars())
+    ids: list[str] = []
+    skip, want = offset, limit
+    for level in sorted(Severity, key=lambda s: s.rank, reverse=True):
+        if want <= 0:
+            break
+        run = select(c.id).where(*where, c.severity == level.value)
+        stmt = run.order_by(c.last_seen.desc(), c.id).limit(want).offset(skip)
+        got = list(conn.execute(stmt).scalars())
+        if got:
+            ids += got
+            skip, want = 0, want - len(got)
+        elif skip:  # this run holds at most ``skip`` matches: pass over them
+            passed = select(func.count()).select_from(run.limit(skip).subquery())
+            skip -= int(conn.execute(passed).scalar_one())
+    return ids
+
+
+def _search_ids(
+    conn: Connection, where: list[Any], sort: str, limit: int, offset: int, cap: int
+) -> tuple[int, list[str]] | None:
+    """Total and page ids of a search, in one scan, or None past ``cap`` matches.
+
+    Up to ``cap + 1`` matches (their sort keys) are collected unordered, then counted
+    and sorted by the database (same collation as every other page).
+    """
+    from sqlalchemy import func, over
+
+    c = t.findings.c
+    keys = (c.id, c.severity, c.last_seen, c.first_seen, c.target, c.check, c.title)
+    found = select(*keys).where(*where).limit(cap + 1).subquery()
+    total = over(func.count())
+    stmt = select(found.c.id, total).order_by(*_finding_order(found.c, sort))
+    rows = conn.execute(stmt.limit(limit).offset(offset)).all()
+    if rows:
+        n = int(rows[0][1])
+    else:
+        n = int(conn.execute(select(func.count()).select_from(found)).scalar_one())
+    return None if n > cap else (n, [row[0] for row in rows])
+
+
+def _findings_by_id(conn: Connection, ids: list[str]) -> tuple[Finding, ...]:
+    """The findings ``ids`` name, in that order."""
+    if not ids:
+        return ()
+    stmt = select(t.findings).where(t.findings.c.id.in_(ids))
+    found = {row["id"]: _finding(row) for row in conn.execute(stmt).mappings()}
+    return tuple(found[i] for i in ids if i in found)
 
 
 # -- helpers ---------------------------------------------------------------

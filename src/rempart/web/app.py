@@ -289,8 +289,10 @@ api = APIRouter(prefix="/api", tags=["api"])
 
 @api.get("/overview", summary="Posture per area")
 def api_overview(web: Web) -> dict[str, Any]:
-    """Open findings by area and severity, mail verdicts and log incidents of the last
-    seven days, and the next risk window of the campaign's calendar."""
+    """Open findings by area and severity with Rempart's posture score per area (rule in
+    ``posture_rule``; not the Observatory grade), each site's security-headers grade from
+    the audit, mail verdicts and log incidents of the last seven days, and the next risk
+    window of the campaign's calendar (``start_local``/``end_local``: in its zone)."""
     return queries.overview(web.store, web.campaign, web.now())
 
 
@@ -368,8 +370,9 @@ def api_logs(web: Web, since: str = "", page: str = "1") -> dict[str, Any]:
 
 @api.get("/timeline", summary="Calendar moments and events")
 def api_timeline(web: Web, period: str = "all") -> dict[str, Any]:
-    """The campaign's moments and the events of ``period`` (7d, 30d, 90d, 365d, all or
-    campaign), newest first."""
+    """The campaign's moments and the events of ``period`` (7d, 30d, 90d, 365d, all, or
+    campaign: its ``[timeline]`` start to end, else its calendar's span), newest first;
+    ``local`` is each time in the campaign's zone."""
     chosen = _period(web, period)
     since, until = queries.period_bounds(chosen, web.campaign, web.now())
     data = queries.timeline_data(queries.build_timeline(web.store, web.campaign, since, until))

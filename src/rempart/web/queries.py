@@ -8,6 +8,7 @@ templates escape everything.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import tempfile
@@ -16,8 +17,10 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rempart.model.campaign import Campaign
 from rempart.model.defang import defang, defang_text
@@ -33,6 +36,8 @@ MAX_PAGE = 100_000
 """Pages beyond this are refused (5 million rows in)."""
 MAX_QUERY = 200
 """Characters of a search kept."""
+MAX_COUNTED = 10_000
+"""A search stops counting its matches beyond this (shown as "10,000+")."""
 MAX_TEXT = 2000
 """Characters of one free-text field shown (evidence, summaries)."""
 MAX_CHART_EVENTS = 5000
@@ -157,8 +162,12 @@ def history_view(h: HistoryEntry) -> dict[str, Any]:
 
 
 def findings_page(store: Store, flt: FindingFilter) -> dict[str, Any]:
-    """One page of findings matching ``flt``, with the total and the page count."""
-    total, rows = store.findings_page(
+    """One page of findings matching ``flt``, with the total and the page count.
+
+    A search counts up to :data:`MAX_COUNTED` matches: past it ``total_exact`` is
+    False, ``total`` is that bound and ``total_shown`` reads "10,000+".
+    """
+    found = store.findings_window(
         severity=flt.severity,
         status=flt.status,
         analyzer=flt.analyzer,
@@ -166,9 +175,13 @@ def findings_page(store: Store, flt: FindingFilter) -> dict[str, Any]:
         sort=flt.sort,
         limit=PAGE_SIZE,
         offset=(flt.page - 1) * PAGE_SIZE,
+        count_limit=MAX_COUNTED,
     )
+    total = found.total
     return {
         "total": total,
+        "total_exact": found.exact,
+        "total_shown": f"{total:,}" if found.exact else f"{total:,}+",
         "page": flt.page,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "page_size": PAGE_SIZE,
@@ -180,7 +193,7 @@ def findings_page(store: Store, flt: FindingFilter) -> dict[str, Any]:
             "sort": flt.sort,
         },
         "notes": list(flt.notes),
-        "items": [finding_view(f) for f in rows],
+        "items": [finding_view(f) for f in found.items],
     }
 
 
@@ -277,26 +290,120 @@ def block_list(store: Store, now: datetime) -> list[dict[str, Any]]:
 
 # -- overview ----------------------------------------------------------------
 
+GRADE_CHECK = "site.grade"
+"""The audit check whose evidence is a site's security-headers grade (``B (75/100)``)."""
+MAX_GRADES = 100
+"""Sites whose headers grade the overview lists at most."""
+POSTURE_RULE = (
+    "Rempart's posture score for an area, from its open findings (not the Observatory "
+    "grade): F with any critical open, D when the worst open is high, C medium, B low, A "
+    "only information or nothing; five or more open at the worst level lower it one letter."
+)
+"""How :func:`posture` scores an area, shown on the overview."""
+_POSTURE_LETTERS = {
+    Severity.CRITICAL: "F",
+    Severity.HIGH: "D",
+    Severity.MEDIUM: "C",
+    Severity.LOW: "B",
+    Severity.INFO: "A",
+}
+_LOWER = {"A": "A", "B": "C", "C": "D", "D": "F", "F": "F"}
+MANY_AT_WORST = 5
+"""Open findings at the worst severity from which the posture drops one letter."""
+_GRADE = re.compile(r"\s*(A\+|[A-F][+-]?)\s*\((\d{1,3})/100\)")
+
+
+def posture(open_counts: Mapping[str, int]) -> dict[str, Any]:
+    """Rempart's posture score of an area from its open findings per severity (see
+    :data:`POSTURE_RULE`): the letter, the worst open severity and a one-line reason."""
+    worst = next(
+        (s for s in sorted(Severity, key=lambda s: -s.rank) if open_counts.get(s.value, 0) > 0),
+        None,
+    )
+    if worst is None or worst is Severity.INFO:
+        return {"letter": "A", "worst": worst.value if worst else None,
+                "reason": "no open finding above information"}  # fmt: skip
+    n = open_counts[worst.value]
+    letter = _POSTURE_LETTERS[worst]
+    reason = f"worst open: {n} {worst.value}"
+    if n >= MANY_AT_WORST and _LOWER[letter] != letter:
+        letter = _LOWER[letter]
+        reason += f" ({MANY_AT_WORST} or more: one letter lower)"
+    return {"letter": letter, "worst": worst.value, "reason": reason}
+
+
+def parse_grade(evidence: str) -> tuple[str, int] | None:
+    """The letter and score of a ``site.grade`` finding's evidence, or None when garbled."""
+    m = _GRADE.match(evidence)
+    return None if m is None else (m.group(1), int(m.group(2)))
+
+
+def site_grades(store: Store) -> list[dict[str, Any]]:
+    """The security-headers grade the audit gives each site now: its open or accepted
+    ``site.grade`` findings, by site.
+
+    The audit records a grade only when it costs points: a site scoring 100 or more
+    has none (and its earlier grade finding was marked fixed, so it is not listed).
+    The store has no filter on the check: the open and accepted information findings of
+    the audit are searched for its name (an index on the status serves it).
+    """
+    rows: list[Finding] = []
+    for status in (Status.OPEN, Status.ACCEPTED):
+        _, page = store.findings_page(
+            severity=Severity.INFO, status=status, analyzer="audit", query=GRADE_CHECK,
+            sort="target", limit=MAX_GRADES * 4,
+        )  # fmt: skip
+        rows += [f for f in page if f.check == GRADE_CHECK]
+    rows.sort(key=lambda f: (f.target, f.id))
+    return [
+        {
+            "id": f.id,
+            "site": clean(urlsplit(f.target).hostname or f.target, 300),
+            "letter": grade[0] if grade else "?",
+            "score": grade[1] if grade else None,
+            "evidence": clean(f.evidence, 200),
+            "status": f.status.value,
+        }
+        for f, grade in ((f, parse_grade(f.evidence)) for f in rows[:MAX_GRADES])
+    ]
+
+
+def local_time(when: datetime, zone: str, precision: str = "minute") -> str:
+    """``when`` as read in the IANA ``zone`` (``2025-03-12 13:00 CET``; UTC when the zone is
+    unknown), never more precise than ``precision`` (minute, hour, day or month)."""
+    from rempart.timeline.chart import format_time, zone_of
+    from rempart.timeline.model import Precision
+
+    return format_time(when, zone_of(zone) or UTC, Precision(precision), given_in=zone)
+
 
 def next_risk(campaign: Campaign | None, now: datetime) -> dict[str, Any] | None:
-    """The next (or current) risk window from the campaign's calendar, or None."""
+    """The next (or current) risk window from the campaign's calendar, or None.
+
+    ``start_local`` and ``end_local`` are its bounds in the campaign's ``[timeline]`` zone.
+    """
     if campaign is None or not campaign.calendar:
         return None
     from rempart.timeline.risk import risk_calendar
     from rempart.timeline.sources import calendar_from_campaign
 
+    zone = campaign.timeline.zone
     moments = calendar_from_campaign(campaign).moments
-    windows = risk_calendar(moments, now, days=60, zone=campaign.timeline.zone).windows
+    windows = risk_calendar(moments, now, days=60, zone=zone).windows
     if not windows:
         return None
     first = windows[0].as_dict()
     first["in_progress"] = windows[0].in_progress(now)
+    first["start_local"] = local_time(windows[0].start, zone, windows[0].precision.value)
+    first["end_local"] = local_time(windows[0].end, zone, windows[0].precision.value)
+    first["display_zone"] = zone
     return {k: clean(v, 1000) if isinstance(v, str) else v for k, v in first.items()}
 
 
 def overview(store: Store, campaign: Campaign | None, now: datetime) -> dict[str, Any]:
-    """Posture per area: open findings by severity, mail verdicts and log incidents of the
-    week, and the next risk window."""
+    """Posture per area: open findings by severity with Rempart's posture score, the
+    sites' headers grades, mail verdicts and log incidents of the week, the next risk
+    window."""
     counts = store.finding_counts()
     areas: dict[str, dict[str, int]] = {}
     by_status: Counter[str] = Counter()
@@ -308,10 +415,16 @@ def overview(store: Store, campaign: Campaign | None, now: datetime) -> dict[str
     since = now - WEEK
     mail = store.event_counts(family="mail", since=since)
     logs = store.event_counts(family="logs", since=since)
+    zone = campaign.timeline.zone if campaign else "UTC"
     return {
         "now": now.isoformat(),
+        "zone": zone,
         "campaign": clean(campaign.organisation.name, 200) if campaign else None,
+        "severities": [s.value for s in sorted(Severity, key=lambda s: -s.rank)],
         "open_findings": dict(sorted(areas.items())),
+        "posture": {area: posture(c) for area, c in sorted(areas.items())},
+        "posture_rule": POSTURE_RULE,
+        "site_grades": site_grades(store),
         "findings_by_status": {s.value: by_status.get(s.value, 0) for s in Status},
         "mail_week": {k: mail.get(k, 0) for k in MAIL_VERDICTS},
         "logs_week": dict(sorted((clean(k, 100), n) for k, n in logs.items())),
@@ -323,20 +436,39 @@ def overview(store: Store, campaign: Campaign | None, now: datetime) -> dict[str
 # -- timeline ----------------------------------------------------------------
 
 
+def campaign_window(campaign: Campaign | None) -> tuple[datetime, datetime] | None:
+    """The campaign's period: ``[timeline] start``–``end`` when both are set, else its
+    calendar from the first moment to the day after the last one ends, else None."""
+    if campaign is None:
+        return None
+    if campaign.timeline.start and campaign.timeline.end:
+        return campaign.timeline.start.astimezone(UTC), campaign.timeline.end.astimezone(UTC)
+    if not campaign.calendar:
+        return None
+    from rempart.timeline.sources import calendar_from_campaign
+
+    moments = calendar_from_campaign(campaign).moments
+    first = min(m.start for m in moments).astimezone(UTC)
+    last = max(m.until for m in moments).astimezone(UTC)
+    return first, last + timedelta(days=1)
+
+
 def period_bounds(
     period: str, campaign: Campaign | None, now: datetime
 ) -> tuple[datetime | None, datetime | None]:
-    """The ``[since, until)`` of a zoom level (``campaign``: the campaign's window)."""
-    if period == "campaign" and campaign and campaign.timeline.start and campaign.timeline.end:
-        return campaign.timeline.start.astimezone(UTC), campaign.timeline.end.astimezone(UTC)
+    """The ``[since, until)`` of a zoom level (``campaign``: see :func:`campaign_window`)."""
+    if period == "campaign":
+        window = campaign_window(campaign)
+        if window is not None:
+            return window
     length = PERIODS.get(period)
     return (None, None) if length is None else (now - length, None)
 
 
 def periods(campaign: Campaign | None) -> list[str]:
-    """The zoom levels offered."""
+    """The zoom levels offered (``campaign`` when the campaign has a period or a calendar)."""
     names = list(PERIODS)
-    if campaign and campaign.timeline.start and campaign.timeline.end:
+    if campaign_window(campaign) is not None:
         names.append("campaign")
     return names
 
@@ -363,16 +495,19 @@ def build_timeline(
 
 
 def timeline_data(timeline: Any) -> dict[str, Any]:
-    """The timeline's moments and events as JSON-ready values."""
+    """The timeline's moments and events as JSON-ready values (``local``: the time in the
+    timeline's zone, as shown)."""
+    zone = timeline.zone
     return {
         "name": clean(timeline.name, 200),
-        "zone": timeline.zone,
+        "zone": zone,
         "moments": [
             {
                 "name": clean(m.name, 200),
                 "kind": m.kind,
                 "start": m.start.isoformat(),
                 "end": m.end.isoformat() if m.end else None,
+                "local": local_time(m.start, zone, m.precision.value),
             }
             for m in timeline.moments
         ],
@@ -380,6 +515,7 @@ def timeline_data(timeline: Any) -> dict[str, Any]:
             {
                 "id": e.id,
                 "time": e.time.isoformat(),
+                "local": local_time(e.time, zone, e.precision.value),
                 "kind": clean(e.kind, 100),
                 "severity": e.severity.value,
                 "summary": defang_text(clean(e.summary, 400)),
@@ -393,7 +529,8 @@ _CHART_LOCK = threading.Lock()
 
 
 def chart_svg(timeline: Any) -> str:
-    """The timeline chart as an inline SVG element ("" when it cannot be drawn).
+    """The timeline chart as an inline SVG element whose event markers can be clicked
+    (see :func:`clickable_chart`); "" when it cannot be drawn.
 
     matplotlib's settings are global, so charts are drawn one at a time.
     """
@@ -403,7 +540,164 @@ def chart_svg(timeline: Any) -> str:
     with _CHART_LOCK, tempfile.TemporaryDirectory(prefix="rempart-chart-") as tmp:
         try:
             path = chart.render(timeline, Path(tmp) / "chart.svg")
-            return chart.inline_svg(path.read_text(encoding="utf-8"))
+            svg = chart.inline_svg(path.read_text(encoding="utf-8"))
         except (RempartError, ValueError, OverflowError) as exc:
             logger.warning("timeline chart not drawn: %s", exc)
             return ""
+    return clickable_chart(svg, timeline)
+
+
+# -- chart markers -------------------------------------------------------------
+# matplotlib draws the events as scatter groups, one ``<g id="events-certain-38">``
+# (or ``aggregated-…``) per (hollow, marker size), each holding one ``<use>`` per mark
+# in the order of the chart's plan. The plan (rempart.timeline.chart.plan) says which
+# events each mark stands for; the sizes grow with the severity (one event per mark)
+# or the count (aggregated), which is enough to split the marks between the groups.
+# Anything that does not add up leaves the chart as drawn, markers not clickable.
+
+_MARKER_GROUP = re.compile(r"(events|aggregated)-(certain|uncertain)-([0-9.]+)")
+_SVG_TOKEN = re.compile(r'<g id="([^"]*)"|<use\b')
+
+
+@dataclass(frozen=True)
+class ChartMarker:
+    """What one marker of the chart opens."""
+
+    event_id: str
+    """The event shown when it is clicked (for a bin: its worst, then newest, event)."""
+    count: int
+    """Events the marker stands for (more than one when the chart aggregates)."""
+    kind: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class _SvgGroup:
+    mode: str
+    hollow: bool
+    size: float
+    uses: list[int]
+    """Offsets of its ``<use`` tags in the SVG text."""
+
+
+def _svg_groups(svg: str) -> list[_SvgGroup]:
+    """The marker groups of the chart's SVG in document order, with their ``<use>`` tags."""
+    groups: list[_SvgGroup] = []
+    current: _SvgGroup | None = None
+    for m in _SVG_TOKEN.finditer(svg):
+        if m.group(1) is not None:
+            found = _MARKER_GROUP.fullmatch(m.group(1))
+            current = None
+            if found:
+                mode, hollow, size = found.groups()
+                current = _SvgGroup(mode, hollow == "uncertain", float(size), [])
+                groups.append(current)
+        elif current is not None:
+            current.uses.append(m.start())
+    return groups
+
+
+def _marks_and_events(timeline: Any) -> tuple[Any, list[list[Any]]] | None:
+    """The chart's plan and, for each of its marks, the events it stands for (or None
+    when they cannot be matched)."""
+    from rempart.timeline import chart
+
+    drawn = chart.drawable(timeline)
+    p = chart.plan(drawn)
+    inside = []
+    for e in drawn.events:
+        first, last = chart.extent(e)
+        if last >= p.start and first <= p.end:
+            inside.append(e)
+    inside.sort(key=lambda e: (chart.aware(e.time), e.kind, e.id))
+    members: list[list[Any]]
+    if p.aggregated:
+        width = (p.end - p.start) / chart.BINS
+        bins: dict[tuple[str, int], list[Any]] = {}
+        for e in inside:
+            index = min(max(int((chart.aware(e.time) - p.start) / width), 0), chart.BINS - 1)
+            bins.setdefault((chart.lane_of(e.kind), index), []).append(e)
+        members = [bins[k] for k in sorted(bins)]
+    else:
+        members = [[e] for e in inside]
+    if len(members) != len(p.marks):
+        return None
+    for mark, group in zip(p.marks, members, strict=True):
+        if chart.lane_of(group[0].kind) != mark.lane or len(group) != mark.count:
+            return None
+    return p, members
+
+
+def _split(keys: list[tuple[int, int]], lengths: list[int]) -> list[list[int]] | None:
+    """Mark indexes per group: ``keys`` are (size key, index), groups sorted by size.
+
+    None when the groups' lengths do not add up or would split equal size keys.
+    """
+    if sum(lengths) != len(keys):
+        return None
+    ordered = sorted(keys)
+    chunks, at = [], 0
+    for n in lengths:
+        chunk = ordered[at : at + n]
+        if not chunk or (at + n < len(ordered) and ordered[at + n][0] == chunk[-1][0]):
+            return None
+        chunks.append(sorted(i for _, i in chunk))
+        at += n
+    return chunks
+
+
+def chart_markers(svg: str, timeline: Any) -> list[tuple[int, ChartMarker]] | None:
+    """Each event marker of the chart's ``svg``: the offset of its ``<use`` tag and what
+    it opens; None when the SVG and the timeline's plan do not match."""
+    matched = _marks_and_events(timeline)
+    if matched is None:
+        return None
+    p, members = matched
+    groups = _svg_groups(svg)
+    mode = "aggregated" if p.aggregated else "events"
+    if any(g.mode != mode for g in groups):
+        return None
+    out: list[tuple[int, ChartMarker]] = []
+    for hollow in (False, True):
+        mine = [g for g in groups if g.hollow is hollow]
+        if any(a.size >= b.size for a, b in pairwise(mine)):
+            return None
+        keys = [
+            (m.count if p.aggregated else m.severity.rank, i)
+            for i, m in enumerate(p.marks)
+            if m.uncertain is hollow
+        ]
+        chunks = _split(keys, [len(g.uses) for g in mine])
+        if chunks is None:
+            return None
+        for group, chunk in zip(mine, chunks, strict=True):
+            for offset, index in zip(group.uses, chunk, strict=True):
+                events = members[index]
+                shown = max(events, key=lambda e: (e.severity.rank, e.time))
+                marker = ChartMarker(shown.id, len(events), shown.kind, shown.severity.value)
+                out.append((offset, marker))
+    return sorted(out, key=lambda pair: pair[0])
+
+
+def clickable_chart(svg: str, timeline: Any) -> str:
+    """The chart's SVG with each event marker carrying the id of the event it opens
+    (``data-event-id``, ``data-count``), focusable and labelled; unchanged (with a
+    warning) when the markers cannot be matched to the events."""
+    markers = chart_markers(svg, timeline)
+    if markers is None:
+        logger.warning("timeline chart: markers not matched to events, not clickable")
+        return svg
+    parts, at = [], 0
+    for offset, m in markers:
+        label = f"{clean(m.kind, 100)} ({m.severity})" + (
+            f", {m.count} events" if m.count > 1 else ""
+        )
+        parts += [
+            svg[at:offset],
+            f'<use class="marker" tabindex="0" role="button" '
+            f'data-event-id="{html.escape(m.event_id, quote=True)}" data-count="{m.count}" '
+            f'aria-label="{html.escape(label, quote=True)}"',
+        ]
+        at = offset + len("<use")
+    parts.append(svg[at:])
+    return "".join(parts)

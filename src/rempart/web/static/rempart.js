@@ -1,5 +1,6 @@
 // Rempart dashboard: the only script, written for this project (no library).
-// On the timeline, clicking (or Enter on) an event row shows its detail beside the list.
+// On the timeline, clicking (or Enter or Space on) an event row or a chart marker shows
+// the event's detail beside the list; the row and the marker are highlighted together.
 // Everything is written with textContent: event text comes from attackers.
 "use strict";
 
@@ -9,21 +10,42 @@
     if (el) { el.textContent = value; }
   }
 
-  function show(panel, row) {
-    var id = row.getAttribute("data-event-id");
-    var selected = document.querySelectorAll("tr.selected");
+  function sameEvent(id) {
+    return document.querySelectorAll('[data-event-id="' + CSS.escape(id) + '"]');
+  }
+
+  function highlight(id) {
+    var selected = document.querySelectorAll(".selected");
     for (var i = 0; i < selected.length; i++) { selected[i].classList.remove("selected"); }
-    row.classList.add("selected");
+    var matches = sameEvent(id);
+    for (var j = 0; j < matches.length; j++) { matches[j].classList.add("selected"); }
+  }
+
+  function localTime(id) {
+    // the list shows the time in the campaign's zone; the API gives it in UTC
+    var cell = document.querySelector('tr[data-event-id="' + CSS.escape(id) + '"] td.when');
+    return cell ? cell.textContent : "";
+  }
+
+  function show(panel, el) {
+    var id = el.getAttribute("data-event-id");
+    var count = parseInt(el.getAttribute("data-count") || "1", 10);
+    highlight(id);
     panel.hidden = false;
     var error = panel.querySelector('[data-field="error"]');
+    var many = panel.querySelector('[data-field="count"]');
     error.hidden = true;
+    many.hidden = !(count > 1);
+    many.textContent = count > 1 ?
+      "This marker stands for " + count + " events; shown: the worst, newest of them." : "";
     fetch("/api/events/" + encodeURIComponent(id), {credentials: "same-origin"})
       .then(function (r) {
         if (!r.ok) { throw new Error("HTTP " + r.status); }
         return r.json();
       })
       .then(function (e) {
-        fill(panel, "time", e.time);
+        var local = localTime(id);
+        fill(panel, "time", local ? local + " (" + e.time + ")" : e.time);
         fill(panel, "kind", e.kind);
         fill(panel, "severity", e.severity);
         fill(panel, "source", e.source);
@@ -38,15 +60,20 @@
       });
   }
 
+  function bind(panel, el) {
+    el.addEventListener("click", function () { show(panel, el); });
+    el.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        show(panel, el);
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var panel = document.getElementById("event-detail");
     if (!panel) { return; }
-    var rows = document.querySelectorAll("tr[data-event-id]");
-    for (var i = 0; i < rows.length; i++) {
-      rows[i].addEventListener("click", function () { show(panel, this); });
-      rows[i].addEventListener("keydown", function (ev) {
-        if (ev.key === "Enter") { show(panel, this); }
-      });
-    }
+    var targets = document.querySelectorAll("tr[data-event-id], .chart [data-event-id]");
+    for (var i = 0; i < targets.length; i++) { bind(panel, targets[i]); }
   });
 })();

@@ -27,3 +27,23 @@ def test_incident_event_fields_and_stable_id() -> None:
                      sources=("203.0.113.8",), count=40)  # fmt: skip
     assert incident_event(other).id != e.id
     assert incident_event(other).summary == "bruteforce.wordpress"
+
+
+def test_incident_event_keeps_evidence_lines_and_the_fix() -> None:
+    inc = Incident(kind="scan.probing", severity=Severity.MEDIUM, start=T0, end=T0,
+                   sources=("198.51.100.9",), count=30,
+                   evidence=("access.log:12: GET /old/backup1.zip 404",
+                             "access.log:13: GET /<script>x 404"),
+                   details=(("distinct", "30"), ("fix", "Block the source.")))  # fmt: skip
+    e = incident_event(inc)
+    assert e.details == (
+        ("evidence", "access.log:12: GET /old/backup1.zip 404"),
+        ("evidence", "access.log:13: GET /<script>x 404"),
+        ("distinct", "30"),
+        ("fix", "Block the source."),
+    )
+    many = Incident(kind="scan.probing", severity=Severity.MEDIUM, start=T0, end=T0,
+                    sources=("198.51.100.9",), count=1,
+                    evidence=tuple("x" * 9000 for _ in range(40)))  # fmt: skip
+    bounded = incident_event(many).details
+    assert len(bounded) == 20 and all(len(text) == 500 for _, text in bounded)

@@ -103,3 +103,23 @@ def test_wave_settings() -> None:
     assert len(waves(_events(triages), CTX, WaveSettings(min_messages=2))) == 1
     assert waves(_events(triages), CTX, WaveSettings(window=timedelta(hours=5),
                                                      min_messages=2)) == []  # fmt: skip
+
+
+def test_verdict_event_keeps_the_reasons_that_raised_the_score() -> None:
+    from rempart.mail.model import Reason
+
+    reasons = (
+        Reason("links.credential_words", 1.5, "login words in https://evil.example/a",
+               title="Link asks for a password"),
+        Reason("identity.known_contact", -0.8, "sender seen before", title="Known sender"),
+        Reason("html.form", 2.0, "<form action=x>"),
+    )  # fmt: skip
+    t = Triage(source="m.eml", verdict=Verdict.PHISHING, score=95, reasons=reasons,
+               received=T0, message_id="<r@x>")  # fmt: skip
+    e = verdict_event(t, CTX, NOW)
+    assert e is not None
+    # what pushed toward phishing, as (title or signal, evidence); the lowering one left out
+    assert e.details == (
+        ("Link asks for a password", "login words in https://evil.example/a"),
+        ("html.form", "<form action=x>"),
+    )

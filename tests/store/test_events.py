@@ -70,3 +70,15 @@ def test_record_scope_adds_new_and_fixed_events(store: Store) -> None:
         (("example.org",), Severity.INFO, T0 + 2 * HOUR),
         (("www.example.org",), Severity.INFO, T0 + 2 * HOUR),
     ]
+
+
+def test_event_details_round_trip_and_are_replaced(store: Store) -> None:
+    from dataclasses import replace
+
+    details = (("evidence", "access.log:1: GET /<script> 404"), ("fix", "Block it"))
+    e = replace(_event("logs.scan.probing", 0, source="logs"), details=details)
+    store.add_events([e, _event("mail.phishing", 1)])
+    assert store.events() == [e, _event("mail.phishing", 1)]
+    grown = replace(e, details=(*e.details, ("evidence", "access.log:2: GET /.env 404")))
+    store.replace_events([grown])
+    assert store.events()[0].details == grown.details

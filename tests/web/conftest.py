@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -65,7 +66,7 @@ FINDINGS = (
 
 
 def _event(
-    kind: str, when: datetime, summary: str, severity: Severity, **kw: tuple[str, ...]
+    kind: str, when: datetime, summary: str, severity: Severity, **kw: tuple[Any, ...]
 ) -> Event:
     source = kind.split(".", 1)[0]
     return Event(
@@ -77,17 +78,20 @@ def _event(
         severity=severity,
         targets=kw.get("targets", ()),
         indicators=kw.get("indicators", ()),
+        details=kw.get("details", ()),
     )
 
 
 EVENTS = (
     _event("mail.phishing", NOW - timedelta(days=1), f"Lure {SCRIPT} from {EVIL_URL}",
-           Severity.HIGH, targets=("presse@parti.example",), indicators=(EVIL_URL, EVIL_MAIL)),
+           Severity.HIGH, targets=("presse@parti.example",), indicators=(EVIL_URL, EVIL_MAIL),
+           details=(("Link asks for a password", f"{SCRIPT} {EVIL_URL}"),)),
     _event("mail.suspicious", NOW - timedelta(days=2), f"Odd {IMG}", Severity.MEDIUM,
            indicators=(EVIL_MAIL,)),
     _event("mail.spam", NOW - timedelta(days=30), "Old spam", Severity.LOW),
     _event("logs.flood.ip", NOW - timedelta(hours=3), f"Flood {TEMPLATE} {IMG}", Severity.HIGH,
-           targets=("www.parti.example",), indicators=(EVIL_IP,)),
+           targets=("www.parti.example",), indicators=(EVIL_IP,),
+           details=(("evidence", f"access.log:7: GET /{IMG} 200"), ("fix", TEMPLATE))),
     _event("logs.burst.errors", NOW - timedelta(hours=2), "Errors burst", Severity.MEDIUM,
            indicators=("198.51.100.9",)),
 )  # fmt: skip

@@ -247,3 +247,17 @@ def test_pages_paginate(tmp_path, client: TestClient) -> None:  # type: ignore[n
     page = client.get("/findings", params={"sort": "title", "page": "2"}).text
     assert 'href="?sort=title&amp;page=1" rel="prev"' in page
     assert 'href="?sort=title&amp;page=3" rel="next"' in page
+
+
+def test_mail_reasons_and_log_evidence_are_shown_escaped(client: TestClient) -> None:
+    one = client.get(f"/api/events/{EVENTS[0].id}").json()
+    assert one["details"] == [
+        {"label": "Link asks for a password",
+         "text": "<script>alert(1)</script> hxxps://evil[.]example/login"},
+    ]  # fmt: skip
+    mail = client.get("/mail").text
+    assert "Link asks for a password" in mail
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; hxxps://evil[.]example/login" in mail
+    logs = client.get("/logs").text
+    assert "access.log:7: GET /&#34;&gt;&lt;img src=x onerror=alert(1)&gt; 200" in logs
+    assert "<dt>fix</dt><dd><code>{{7*7}}</code></dd>" in logs  # shown, never evaluated

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rempart.logs.model import Incident
-from rempart.model.findings import Event, event_id
+from rempart.model.findings import Event, bounded_details, event_id
 
 SOURCE = "logs"
 MAX_INDICATORS = 60
@@ -21,4 +21,7 @@ def incident_event(incident: Incident, site: str = "") -> Event:
         severity=incident.severity,
         targets=(site,) if site else (),
         indicators=sources,
+        details=bounded_details(
+            [*(("evidence", line) for line in incident.evidence), *incident.details]
+        ),
     )

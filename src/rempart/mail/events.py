@@ -19,7 +19,7 @@ from rempart.mail.context import MailContext
 from rempart.mail.model import Triage, Verdict
 from rempart.mail.similar import catalog
 from rempart.mail.urls import host_of
-from rempart.model.findings import Event, Severity, event_id, utcnow
+from rempart.model.findings import Event, Severity, bounded_details, event_id, utcnow
 
 SOURCE = "mail"
 VERDICT_KINDS = {
@@ -78,6 +78,9 @@ def verdict_event(t: Triage, ctx: MailContext, now: datetime | None = None) -> E
         severity=severity,
         targets=targets,
         indicators=tuple(dict.fromkeys(indicators))[:60],
+        details=bounded_details(
+            (r.title or r.signal, r.evidence) for r in t.reasons if r.weight > 0
+        ),
     )
 
 

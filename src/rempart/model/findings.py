@@ -9,6 +9,7 @@ and goes on the timeline.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -179,6 +180,9 @@ class Event:
     """Campaign assets concerned (domains, sites, mailboxes)."""
     indicators: tuple[str, ...] = ()
     """Indicators (URLs, IPs, addresses, hashes), never defanged in storage."""
+    details: tuple[tuple[str, str], ...] = ()
+    """Why, in a few labelled lines: a mail verdict's reasons, an incident's evidence
+    lines and fix (at most :data:`MAX_DETAILS`, each cut to :data:`MAX_DETAIL_CHARS`)."""
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""
@@ -191,7 +195,24 @@ class Event:
             "severity": self.severity.value,
             "targets": list(self.targets),
             "indicators": list(self.indicators),
+            "details": [list(d) for d in self.details],
         }
+
+
+MAX_DETAILS = 20
+"""Labelled lines an event keeps."""
+MAX_DETAIL_CHARS = 500
+"""Longest label or text of one detail line."""
+
+
+def bounded_details(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """``pairs`` as event details: at most :data:`MAX_DETAILS`, each part cut."""
+    out: list[tuple[str, str]] = []
+    for label, text in pairs:
+        if len(out) == MAX_DETAILS:
+            break
+        out.append((str(label)[:MAX_DETAIL_CHARS], str(text)[:MAX_DETAIL_CHARS]))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,7 @@ events = Table(
     Column("severity", String(16), nullable=False),
     Column("targets", JSON, nullable=False),
     Column("indicators", JSON, nullable=False),
+    Column("details", JSON, nullable=True),
     Index("ix_events_time", "time"),
     Index("ix_events_kind_time", "kind", "time"),
 )

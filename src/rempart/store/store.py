@@ -32,6 +32,7 @@ from rempart.model.findings import (
     ScopeOutcome,
     Severity,
     Status,
+    bounded_details,
     event_id,
     utcnow,
 )
@@ -341,7 +342,7 @@ class Store:
             return 0
         stmt = self._insert(t.events)
         set_ = {c: stmt.excluded[c] for c in ("time", "kind", "source", "summary", "severity",
-                                             "targets", "indicators")}  # fmt: skip
+                                             "targets", "indicators", "details")}  # fmt: skip
         with self._write() as conn:
             conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=set_), rows)
         return len(rows)
@@ -1029,6 +1030,7 @@ def _event_row(e: Event) -> dict[str, Any]:
         "severity": Severity(e.severity).value,
         "targets": list(e.targets),
         "indicators": list(e.indicators),
+        "details": [list(d) for d in bounded_details(e.details)],
     }
 
 
@@ -1043,4 +1045,5 @@ def _event(row: RowMapping) -> Event:
         severity=Severity(row["severity"]),
         targets=tuple(row["targets"] or ()),
         indicators=tuple(row["indicators"] or ()),
+        details=tuple((str(a), str(b)) for a, b in (row.get("details") or ())),
     )

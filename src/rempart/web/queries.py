@@ -219,6 +219,10 @@ def event_view(e: Event) -> dict[str, Any]:
         "severity": e.severity.value,
         "targets": [clean(t, 300) for t in e.targets],
         "indicators": [defang(clean(i, 500)) for i in e.indicators],
+        "details": [
+            {"label": clean(label, 100), "text": defang_text(clean(text, 500))}
+            for label, text in e.details
+        ],
     }
 
 

@@ -52,6 +52,9 @@
         fill(panel, "summary", e.summary);
         fill(panel, "targets", (e.targets || []).join(", ") || "—");
         fill(panel, "indicators", (e.indicators || []).join("\n") || "—");
+        fill(panel, "details", (e.details || []).map(function (d) {
+          return d.label + ": " + d.text;
+        }).join("\n") || "—");
         panel.setAttribute("data-shown", id);
       })
       .catch(function (err) {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import locale
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -324,3 +325,153 @@ def test_bad_suffix_and_unwritable_path_are_input_errors(tmp_path: Path) -> None
         chart.render(timeline(), tmp_path / "chart.pdf")
     with pytest.raises(InputError, match="cannot write"):
         chart.render(timeline(), tmp_path / "missing" / "chart.png")
+
+
+# ---------------------------------------------------------------- languages
+
+ENGLISH_LANES = {lane.name for lane in chart.LANES}
+FRENCH_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.")
+
+
+def test_every_language_names_every_lane_severity_band_and_line() -> None:
+    for lang in chart.LANGS:
+        words = chart.WORDS[lang]
+        assert set(words.lanes) == ENGLISH_LANES, lang
+        assert set(words.severities) == set(Severity), lang
+        assert set(words.bands) == set(chart.BAND_STYLES), lang
+        assert set(words.lines) == {*chart.LINE_STYLES, "other"}, lang
+    assert set(chart.WORDS) == set(chart.LANGS)
+    french = chart.WORDS["fr"]
+    assert not set(french.lanes.values()) & ENGLISH_LANES
+    assert french.months is not None and len(french.months) == 12
+
+
+def test_named_months_replaces_marked_months_and_days() -> None:
+    months = chart.WORDS["fr"].months
+    assert months is not None
+    assert chart.named_months("\x0104", months) == "avr."
+    assert chart.named_months("\x0203 \x0108 2017", months) == "3 août 2017"
+    assert chart.named_months("\x0112 \x0201", months) == "déc. 1"
+    assert chart.named_months("14:00", months) == "14:00"
+
+
+def test_french_svg_has_french_lanes_legend_axis_and_months(tmp_path: Path) -> None:
+    before = locale.setlocale(locale.LC_TIME)
+    texts = svg_texts(chart.render(timeline(), tmp_path / "fr.svg", lang="fr"))
+    assert locale.setlocale(locale.LC_TIME) == before  # the process locale is left alone
+    for lane in ("fuites", "hameçonnage", "intrusions", "saturation / journaux web"):
+        assert lane in texts, lane
+    assert "constats d'audit" in texts
+    assert not ENGLISH_LANES & set(texts)
+    for entry in ("info", "faible", "moyenne", "élevée", "critique", "incertain"):
+        assert entry in texts, entry
+    for entry in ("campagne officielle", "période de réserve", "tours de scrutin", "débats"):
+        assert entry in texts, entry
+    for english in ("low", "medium", "high", "critical", "uncertain", "silence period", "rounds"):
+        assert english not in texts, english
+    assert "avr." in texts and "mai" in texts and "mai 2017" in texts
+    assert not {"Mar", "Apr", "May", "2017-May"} & set(texts)
+    assert "fuseau horaire : Europe/Paris (celui de la campagne)" in texts
+    assert "2017-03-15 09:00 CET → 2017-05-07 08:00 CEST · 6 événements · 5 moments" in texts
+    assert (
+        "2 fait(s) incertain(s) (certitude L, ou connu(s) seulement au jour ou au mois), "
+        "marqué(s) « incertain »"
+    ) in texts
+    # the data is shown as it is: moment names and summaries are not translated
+    assert "official campaign" in texts and XSS in texts
+
+
+def test_english_svg_keeps_its_english_texts(tmp_path: Path) -> None:
+    default = chart.render(timeline(), tmp_path / "default.svg")
+    english = chart.render(timeline(), tmp_path / "en.svg", lang="en")
+    assert default.read_bytes() == english.read_bytes()
+    texts = svg_texts(english)
+    assert {"Apr", "May", "2017-May", "high", "uncertain", "silence period", "rounds"} <= set(texts)
+    assert not {"fuites", "avr.", "mai", "incertain"} & set(texts)
+
+
+def test_french_ticks_of_a_short_span_name_the_day(tmp_path: Path) -> None:
+    two_days = Timeline(
+        "short",
+        zone=PARIS,
+        events=(
+            TimelineEvent("a", at(2, 20), "leak", "a"),
+            TimelineEvent("b", at(4, 3), "news", "b"),
+        ),
+    )
+    french = svg_texts(chart.render(two_days, tmp_path / "fr.svg", lang="fr"))
+    assert {"3 avr.", "4 avr.", "4 avr. 2017", "fuites", "attribution / presse"} <= set(french)
+    english = svg_texts(chart.render(two_days, tmp_path / "en.svg"))
+    assert {"Apr-03", "Apr-04", "2017-Apr-04"} <= set(english)
+
+
+def test_french_ticks_over_a_year(tmp_path: Path) -> None:
+    year = Timeline(
+        "year",
+        zone=PARIS,
+        events=(
+            TimelineEvent("a", datetime(2017, 1, 2, tzinfo=UTC), "leak", "a"),
+            TimelineEvent("b", datetime(2017, 9, 28, tzinfo=UTC), "leak", "b"),
+        ),
+    )
+    texts = svg_texts(chart.render(year, tmp_path / "fr.svg", lang="fr"))
+    assert [t for t in texts if t in FRENCH_MONTHS] == list(FRENCH_MONTHS[1:])
+    assert "2017" in texts
+
+
+def test_french_footnotes_empty_chart_and_aggregation(tmp_path: Path) -> None:
+    nasty = (
+        TimelineEvent("old", datetime(1, 1, 1, tzinfo=UTC), "leak", "year one"),
+        TimelineEvent("n", at(12), "news", "x"),
+    )
+    bad = Timeline("t", zone="Nowhere/Land", moments=moments(), events=nasty)
+    texts = svg_texts(chart.render(bad, tmp_path / "n.svg", lang="fr"))
+    assert "fuseau horaire : UTC" in texts
+    foot = next(t for t in texts if "écarté" in t)
+    assert "1 élément(s) daté(s) d'avant 1900 ou d'après 2200, écarté(s)" in foot
+    assert "fuseau horaire inconnu 'Nowhere/Land' : heures affichées en UTC" in foot
+    empty = svg_texts(chart.render(Timeline("vide"), tmp_path / "e.svg", lang="fr"))
+    assert "aucun événement de sécurité sur cette période" in empty
+    big = Timeline("big", zone=PARIS, moments=moments(), events=many_events(1000))
+    raw = chart.render(big, tmp_path / "big.svg", lang="fr").read_text(encoding="utf-8")
+    assert "1000 événements regroupés : un repère par ligne toutes les 6,72 h" in raw
+    assert "aggregated:" not in raw
+
+
+def test_french_html_page(tmp_path: Path) -> None:
+    page = chart.render_html(timeline(), tmp_path / "fr.html", lang="fr").read_text(
+        encoding="utf-8"
+    )
+    assert '<html lang="fr">' in page
+    for expected in (
+        "<h2>Légende</h2>",
+        "<h2>Événements</h2>",
+        "<th>heure locale (Europe/Paris)</th><th>UTC</th><th>fin</th><th>moment</th>",
+        "<th>type (ligne)</th><th>gravité</th><th>certitude</th><th>précision</th>"
+        "<th>source</th><th>résumé</th>",
+        "5 moments · 6 événements · heures en Europe/Paris et en UTC",
+        "bande : période de réserve",
+        "ligne : tours de scrutin",
+        'étiquette <span class="tag">incertain</span> : certitude L',
+        "Écrit par Rempart ; cette page ne charge rien depuis le réseau.",
+    ):
+        assert expected in page, expected
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", page, re.S)
+    leak = next(r for r in rows if html.escape(XSS) in r)
+    assert "<small>fuites</small>" in leak and ">critique</span>" in leak
+    phish = next(r for r in rows if "phishing wave [bold]x" in r)
+    assert '<span class="tag">incertain</span>' in phish
+    for english in ("<th>severity</th>", "<h2>Legend</h2>", "Written by Rempart", "band: "):
+        assert english not in page, english
+    assert "<script" not in page.lower() and "Content-Security-Policy" in page
+
+
+def test_unknown_language_is_an_input_error(tmp_path: Path) -> None:
+    for lang in ("de", "FR", "", "english"):
+        with pytest.raises(InputError, match="the chart is drawn in en or fr"):
+            chart.render(timeline(), tmp_path / "x.svg", lang=lang)
+        with pytest.raises(InputError, match="en or fr"):
+            chart.render_html(timeline(), tmp_path / "x.html", lang=lang)
+        with pytest.raises(InputError, match="en or fr"):
+            chart.figure(timeline(), lang=lang)
+    assert list(tmp_path.iterdir()) == []

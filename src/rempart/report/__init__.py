@@ -143,7 +143,9 @@ def with_chart(b: Briefing, inputs: Inputs, now: datetime, days: int) -> Briefin
     )
     try:
         with tempfile.TemporaryDirectory(prefix="rempart-report-") as tmp:
-            path = chart.render(timeline, Path(tmp) / "timeline.png", title=b.organisation)
+            path = chart.render(
+                timeline, Path(tmp) / "timeline.png", title=b.organisation, lang=b.lang
+            )
             image = path.read_bytes()
     except (RempartError, OSError, ValueError, OverflowError) as exc:
         log.warning("briefing: no chart: %s", exc)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from rempart.model.defang import defang_text
 from rempart.model.findings import Event, Finding, Severity
 from rempart.report import texts
+from rempart.report.checks_fr import CHECKS_FR, UNTRANSLATED
 from rempart.report.texts import text
 from rempart.timeline.model import Moment
 from rempart.timeline.risk import RiskWindow, risk_calendar
@@ -83,7 +84,7 @@ class Fix:
     """The worst severity among its findings."""
     severity_label: str
     title: str
-    """The finding's title (one line, plain words)."""
+    """The finding's title (one line, plain words), in the briefing's language."""
     area: str
     """The plain-words area (``Mail: refusing forged mail (DMARC)``)."""
     role: str
@@ -91,7 +92,8 @@ class Fix:
     role_text: str
     """Who should do it, in the briefing's language."""
     action: str
-    """What to do: the remediation's first sentence, shortened."""
+    """What to do: the remediation's first sentence, shortened (in French, the check's
+    French fix)."""
     assets: tuple[str, ...]
     """The first few domains or sites concerned."""
     more_assets: int
@@ -293,18 +295,38 @@ def _fix(analyzer: str, check: str, group: list[Finding], lang: str) -> Fix:
     worst = max(group, key=lambda f: Severity(f.severity).rank)
     assets = list({_asset_key(f): clean(f.target or f.scope, MAX_ASSET_CHARS) for f in group})
     role = role_of(analyzer, check)
+    title, action = fix_words(analyzer, check, worst, lang)
     return Fix(
         check=clean(check, MAX_NAME_CHARS),
         severity=Severity(worst.severity),
         severity_label=_severity(worst.severity, lang),
-        title=clean(worst.title, MAX_TITLE_CHARS),
+        title=title,
         area=area_of(check, lang),
         role=role,
         role_text=texts.ROLES[role][lang],
-        action=shorten(worst.remediation),
+        action=action,
         assets=tuple(assets[:MAX_ASSETS_SHOWN]),
         more_assets=max(len(assets) - MAX_ASSETS_SHOWN, 0),
     )
+
+
+def fix_words(analyzer: str, check: str, worst: Finding, lang: str) -> tuple[str, str]:
+    """A fix's title and what to do, in the briefing's language.
+
+    English: the finding's own title and the first sentence of its remediation.
+    French: the audit check's words from :data:`~rempart.report.checks_fr.CHECKS_FR`
+    (the registries are English only); a check without French words (another
+    analyzer's, or one added to a registry but not yet translated) keeps its English
+    text, marked as such so the reader knows why.
+    """
+    title = clean(worst.title, MAX_TITLE_CHARS)
+    if lang != "fr":
+        return title, shorten(worst.remediation)
+    words = CHECKS_FR.get(check) if analyzer == "audit" else None
+    if words is None:
+        note = UNTRANSLATED + " "
+        return title, note + shorten(worst.remediation, MAX_ACTION_CHARS - len(note))
+    return clean(words[0], MAX_TITLE_CHARS), clean(words[1], MAX_ACTION_CHARS)
 
 
 def open_summary(findings: Sequence[Finding], lang: str) -> str:

@@ -35,7 +35,7 @@ import logging
 import math
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -162,6 +162,214 @@ LANES = (
 
 
 @dataclass(frozen=True)
+class Words:
+    """Every text the chart and its HTML page write themselves, in one language.
+
+    Texts that come from the data (moment names, event summaries, kinds, sources)
+    are shown as they are; ``{…}`` fields are filled when drawing.
+    """
+
+    lanes: Mapping[str, str]
+    """Lane name (as in :data:`LANES` and :class:`Plan`) → the name shown."""
+    severities: Mapping[Severity, str]
+    uncertain: str
+    """Legend entry of hollow markers, and the tag of uncertain rows."""
+    bands: Mapping[str, str]
+    """Period kind → legend label of its band."""
+    lines: Mapping[str, str]
+    """Moment kind → legend label of its line (``other``: any other kind)."""
+    months: tuple[str, ...] | None
+    """Month abbreviations of the tick labels; None: matplotlib's own (C locale)."""
+    decimal: str
+    axis: str
+    campaign_zone: str
+    no_events: str
+    subtitle: str
+    untitled: str
+    aggregated: str
+    outside: str
+    unknown_zone: str
+    out_of_range: str
+    assumed: str
+    uncertain_note: str
+    html_lang: str
+    notes: str
+    legend: str
+    moments: str
+    events: str
+    meta: str
+    local: str
+    moment_heads: tuple[str, ...]
+    """Headers of the moments table after the two time columns."""
+    event_heads: tuple[str, ...]
+    """Headers of the events table after the two time columns."""
+    filled: str
+    hollow: str
+    band: str
+    line: str
+    aggregated_html: str
+    only_first: str
+    zone_assumed: str
+    footer: str
+
+
+LANGS = ("en", "fr")
+"""Languages the chart is written in."""
+_FRENCH_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin",
+                  "juil.", "août", "sept.", "oct.", "nov.", "déc.")  # fmt: skip
+
+WORDS: dict[str, Words] = {
+    "en": Words(
+        lanes={lane.name: lane.name for lane in LANES},
+        severities={s: s.value for s in Severity},
+        uncertain="uncertain",
+        bands={kind: style[2] for kind, style in BAND_STYLES.items()},
+        lines={**{kind: style[3] for kind, style in LINE_STYLES.items()}, "other": _OTHER_LINE[3]},
+        months=None,
+        decimal=".",
+        axis="time in {zone}",
+        campaign_zone=" (the campaign's zone)",
+        no_events="no security events in this period",
+        subtitle="{first} → {last} · {events} events · {moments} moments",
+        untitled="timeline",
+        aggregated=(
+            "{n} events aggregated: one marker per lane per {hours} h, "
+            "sized by the number of events, coloured by the worst severity"
+        ),
+        outside="{n} event(s) outside the period not drawn",
+        unknown_zone="unknown time zone {name!r}: times are shown in UTC",
+        out_of_range="{n} item(s) dated before {first} or after {last} left out",
+        assumed=(
+            "{n} time(s) came without a time zone and were taken in the campaign's zone ({zone})"
+        ),
+        uncertain_note=(
+            "{n} fact(s) are uncertain (certainty L, or known only to the "
+            "day or month), marked 'uncertain'"
+        ),
+        html_lang="en",
+        notes="Notes",
+        legend="Legend",
+        moments="Moments",
+        events="Events",
+        meta="{first} → {last} · {moments} moments · {events} events · times in {zone} and UTC",
+        local="local ({zone})",
+        moment_heads=("end", "moment", "kind", "certainty", "precision", "source"),
+        event_heads=("kind (lane)", "severity", "certainty", "precision", "source", "summary"),
+        filled="(filled: certain)",
+        hollow=(
+            "hollow marker, italic text, tag {tag}: certainty L, or a time known "
+            "only to the day or month (a bar shows that day or month)"
+        ),
+        band="band: {label}",
+        line="line: {label}",
+        aggregated_html=(
+            "{n} events are aggregated on the chart: one marker per lane per time bin "
+            "({bins} bins), sized by count, coloured by the worst severity; the table "
+            "lists them one by one"
+        ),
+        only_first=(
+            "only the first {limit} events by time are listed below ({more} more on the chart)"
+        ),
+        zone_assumed="zone assumed",
+        footer="Written by Rempart; this page loads nothing from the network.",
+    ),
+    "fr": Words(
+        lanes={
+            "leaks": "fuites",
+            "phishing": "hameçonnage",
+            "intrusion": "intrusions",
+            "dos / web logs": "saturation / journaux web",
+            "mail": "messagerie",
+            "audit findings": "constats d'audit",
+            "attribution / news": "attribution / presse",
+            "other": "autres",
+        },
+        severities={
+            Severity.INFO: "info",
+            Severity.LOW: "faible",
+            Severity.MEDIUM: "moyenne",
+            Severity.HIGH: "élevée",
+            Severity.CRITICAL: "critique",
+        },
+        uncertain="incertain",
+        bands={
+            "campaign_start": "campagne officielle",
+            "silence": "période de réserve",
+            "primary": "primaires",
+            "convention": "conventions",
+        },
+        lines={
+            "round": "tours de scrutin",
+            "debate": "débats",
+            "campaign_end": "fin de campagne",
+            "other": "autres moments",
+        },
+        months=_FRENCH_MONTHS,
+        decimal=",",
+        axis="fuseau horaire : {zone}",
+        campaign_zone=" (celui de la campagne)",
+        no_events="aucun événement de sécurité sur cette période",
+        subtitle="{first} → {last} · {events} événements · {moments} moments",
+        untitled="chronologie",
+        aggregated=(
+            "{n} événements regroupés : un repère par ligne toutes les {hours} h, "
+            "taille selon le nombre d'événements, couleur selon la gravité la plus forte"
+        ),
+        outside="{n} événement(s) hors de la période, non dessiné(s)",
+        unknown_zone="fuseau horaire inconnu {name!r} : heures affichées en UTC",
+        out_of_range="{n} élément(s) daté(s) d'avant {first} ou d'après {last}, écarté(s)",
+        assumed=(
+            "{n} heure(s) donnée(s) sans fuseau horaire, prise(s) dans celui de la "
+            "campagne ({zone})"
+        ),
+        uncertain_note=(
+            "{n} fait(s) incertain(s) (certitude L, ou connu(s) seulement au jour ou "
+            "au mois), marqué(s) « incertain »"
+        ),
+        html_lang="fr",
+        notes="Notes",
+        legend="Légende",
+        moments="Moments",
+        events="Événements",
+        meta=(
+            "{first} → {last} · {moments} moments · {events} événements · "
+            "heures en {zone} et en UTC"
+        ),
+        local="heure locale ({zone})",
+        moment_heads=("fin", "moment", "type", "certitude", "précision", "source"),
+        event_heads=("type (ligne)", "gravité", "certitude", "précision", "source", "résumé"),
+        filled="(plein : certain)",
+        hollow=(
+            "repère creux, texte en italique, étiquette {tag} : certitude L, ou heure "
+            "connue seulement au jour ou au mois (une barre couvre ce jour ou ce mois)"
+        ),
+        band="bande : {label}",
+        line="ligne : {label}",
+        aggregated_html=(
+            "{n} événements sont regroupés sur le graphique : un repère par ligne et par "
+            "intervalle de temps ({bins} intervalles), taille selon le nombre, couleur "
+            "selon la gravité la plus forte ; le tableau les liste un par un"
+        ),
+        only_first=(
+            "seuls les {limit} premiers événements (par date) sont listés ci-dessous "
+            "({more} de plus sur le graphique)"
+        ),
+        zone_assumed="fuseau supposé",
+        footer="Écrit par Rempart ; cette page ne charge rien depuis le réseau.",
+    ),
+}
+"""The texts of each language in :data:`LANGS`."""
+
+
+def words_for(lang: str) -> Words:
+    """The texts of ``lang``; :class:`InputError` for a language the chart is not written in."""
+    found = WORDS.get(lang) if isinstance(lang, str) else None
+    if found is None:
+        raise InputError(f"lang {lang!r}: the chart is drawn in {' or '.join(LANGS)}")
+    return found
+
+
+@dataclass(frozen=True)
 class Mark:
     """One marker on a lane: one event, or every event of one time bin when aggregated."""
 
@@ -225,14 +433,17 @@ def zone_of(name: str) -> tzinfo | None:
         return None
 
 
-def display_zone(timeline: Timeline, local: bool) -> tuple[tzinfo, str, str | None]:
-    """The zone times are shown in, its name, and a note when the timeline's is unusable."""
+def display_zone(
+    timeline: Timeline, local: bool, lang: str = "en"
+) -> tuple[tzinfo, str, str | None]:
+    """The zone times are shown in, its name, and a note (in ``lang``) when the
+    timeline's is unusable."""
     if not local:
         return UTC, "UTC", None
     zone = zone_of(timeline.zone)
     if zone is None:
         name = clean_text(timeline.zone, 60)
-        return UTC, "UTC", f"unknown time zone {name!r}: times are shown in UTC"
+        return UTC, "UTC", words_for(lang).unknown_zone.format(name=name)
     return zone, clean_text(timeline.zone, 60), None
 
 
@@ -247,9 +458,10 @@ def _sane_time(when: datetime | None) -> bool:
     return when is None or EARLIEST <= aware(when) < LATEST
 
 
-def drawable(timeline: Timeline) -> Timeline:
+def drawable(timeline: Timeline, lang: str = "en") -> Timeline:
     """The timeline without items dated outside :data:`EARLIEST`–:data:`LATEST` (a garbled
-    year would stretch every view and overflow date arithmetic), with a note saying so."""
+    year would stretch every view and overflow date arithmetic), with a note saying so
+    (in ``lang``)."""
     moments = tuple(m for m in timeline.moments if _sane_time(m.start) and _sane_time(m.end))
     events = tuple(e for e in timeline.events if _sane_time(e.time) and _sane_time(e.end))
     window = timeline.window
@@ -263,7 +475,8 @@ def drawable(timeline: Timeline) -> Timeline:
         return timeline
     notes = timeline.notes
     if dropped:
-        notes += (f"{dropped} item(s) dated before {EARLIEST:%Y} or after {LATEST:%Y} left out",)
+        note = words_for(lang).out_of_range
+        notes += (note.format(n=dropped, first=f"{EARLIEST:%Y}", last=f"{LATEST:%Y}"),)
     return replace(timeline, moments=moments, events=events, window=window, notes=notes)
 
 
@@ -290,27 +503,21 @@ def format_time(
     return f"{local:%Y-%m-%d} {rough}{local:%H:%M} {local.tzname() or ''}".rstrip()
 
 
-def view_notes(timeline: Timeline, local: bool = True) -> list[str]:
-    """Plain-words notes every view ends with: the timeline's own notes, assumed zones,
-    uncertain facts, an unusable zone."""
+def view_notes(timeline: Timeline, local: bool = True, lang: str = "en") -> list[str]:
+    """Plain-words notes every view ends with: the timeline's own notes (as they are),
+    assumed zones, uncertain facts, an unusable zone (these in ``lang``)."""
+    words = words_for(lang)
     notes = [clean_text(n) for n in timeline.notes]
-    zone_note = display_zone(timeline, local)[2]
+    zone_note = display_zone(timeline, local, lang)[2]
     if zone_note:
         notes.append(zone_note)
     items: list[Moment | TimelineEvent] = [*timeline.moments, *timeline.events]
     assumed = sum(1 for i in items if i.zone_assumed)
     if assumed:
-        campaign = clean_text(timeline.zone, 60)
-        notes.append(
-            f"{assumed} time(s) came without a time zone and were taken in the "
-            f"campaign's zone ({campaign})"
-        )
+        notes.append(words.assumed.format(n=assumed, zone=clean_text(timeline.zone, 60)))
     uncertain = sum(1 for i in items if is_uncertain(i))
     if uncertain:
-        notes.append(
-            f"{uncertain} fact(s) are uncertain (certainty L, or known only to the "
-            "day or month), marked 'uncertain'"
-        )
+        notes.append(words.uncertain_note.format(n=uncertain))
     return notes
 
 
@@ -625,21 +832,75 @@ def _draw_marks(p: Plan, ax: Axes) -> None:
         )
 
 
-def _draw_axes(p: Plan, ax: Axes, cal: Axes, zone: tzinfo, zone_name: str, campaign: bool) -> None:
+_MARKED = re.compile(r"\x01(\d\d)|\x02(\d\d)")
+_MONTH = "\x01%m"
+_DAY = "\x02%d"
+_MARKED_FORMATS = {
+    "formats": ["%Y", _MONTH, _DAY, "%H:%M", "%H:%M", "%S.%f"],
+    "zero_formats": ["", "%Y", _MONTH, f"{_DAY} {_MONTH}", "%H:%M", "%H:%M"],
+    "offset_formats": [
+        "",
+        "%Y",
+        f"{_MONTH} %Y",
+        f"{_DAY} {_MONTH} %Y",
+        f"{_DAY} {_MONTH} %Y",
+        f"{_DAY} {_MONTH} %Y %H:%M",
+    ],
+}
+"""Tick formats where the month and the day of the month are numbers after a mark,
+replaced by :func:`named_months` (strftime's month names follow the process locale)."""
+
+
+def named_months(label: str, months: Sequence[str]) -> str:
+    """``label`` with each marked month number replaced by its name in ``months`` and
+    each marked day of the month written without its leading zero."""
+
+    def name(found: re.Match[str]) -> str:
+        month, day = found.groups()
+        if month is not None:
+            return months[min(max(int(month), 1), 12) - 1]
+        return str(int(day))
+
+    return _MARKED.sub(name, label)
+
+
+def _date_formatter(locator: Any, zone: tzinfo, months: Sequence[str] | None) -> Any:
+    """matplotlib's concise date labels, with ``months`` as month names when given
+    (the process locale is left alone)."""
+    from matplotlib import dates as mdates
+
+    if months is None:
+        return mdates.ConciseDateFormatter(locator, tz=zone)
+    names: Sequence[str] = months
+
+    class Named(mdates.ConciseDateFormatter):
+        def format_ticks(self, values: Any) -> list[str]:
+            return [named_months(t, names) for t in super().format_ticks(values)]
+
+        def get_offset(self) -> str:
+            return named_months(super().get_offset(), names)
+
+    return Named(locator, tz=zone, **_MARKED_FORMATS)
+
+
+def _draw_axes(
+    p: Plan, ax: Axes, cal: Axes, zone: tzinfo, zone_name: str, campaign: bool, words: Words
+) -> None:
     """Lanes, time axis in ``zone`` (``campaign``: the campaign's own zone)."""
     from matplotlib import dates as mdates
 
     n = max(len(p.lanes), 1)
     ax.set_ylim(-0.6, n - 0.4)
-    ax.set_yticks(range(len(p.lanes)), [f"{name}" for name in reversed(p.lanes)])
+    names = [words.lanes.get(name, name) for name in reversed(p.lanes)]
+    ax.set_yticks(range(len(p.lanes)), names)
     for y in range(n - 1):
         ax.axhline(y + 0.5, color="#dddddd", lw=0.6, zorder=0)
     pad = (p.end - p.start) * 0.015  # markers at the very ends stay whole
     ax.set_xlim(_num(p.start - pad), _num(p.end + pad))
     locator = mdates.AutoDateLocator(tz=zone, minticks=5, maxticks=14)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=zone))
-    where = f"time in {zone_name}" + (" (the campaign's zone)" if campaign else "")
+    ax.xaxis.set_major_formatter(_date_formatter(locator, zone, words.months))
+    where = words.axis.format(zone=zone_name) + (words.campaign_zone if campaign else "")
     ax.set_xlabel(where, fontsize=8, parse_math=False)
     ax.tick_params(labelsize=8)
     cal.tick_params(bottom=False, labelbottom=False, left=False, labelleft=False)
@@ -649,7 +910,7 @@ def _draw_axes(p: Plan, ax: Axes, cal: Axes, zone: tzinfo, zone_name: str, campa
         ax.text(
             0.5,
             0.5,
-            "no security events in this period",
+            words.no_events,
             transform=ax.transAxes,
             ha="center",
             va="center",
@@ -659,12 +920,12 @@ def _draw_axes(p: Plan, ax: Axes, cal: Axes, zone: tzinfo, zone_name: str, campa
         )
 
 
-def _legend(p: Plan, fig: Figure) -> None:
+def _legend(p: Plan, fig: Figure, words: Words) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     handles: list[Any] = [
-        Line2D([], [], ls="", marker="o", color=c, markersize=6, label=s.value)
+        Line2D([], [], ls="", marker="o", color=c, markersize=6, label=words.severities[s])
         for s, c in SEVERITY_COLOURS.items()
     ]
     handles.append(
@@ -676,17 +937,18 @@ def _legend(p: Plan, fig: Figure) -> None:
             markerfacecolor="none",
             color="#444444",
             markersize=6,
-            label="uncertain",
+            label=words.uncertain,
         )
     )
     kinds = {m.kind for m in p.bands}
-    for kind, (colour, alpha, label) in BAND_STYLES.items():
+    for kind, (colour, alpha, _) in BAND_STYLES.items():
         if kind in kinds:
-            handles.append(Patch(color=colour, alpha=alpha, label=label))
+            handles.append(Patch(color=colour, alpha=alpha, label=words.bands[kind]))
     line_kinds = {_line_style(m) for m in p.lines}
-    for colour, style, width, label in (*LINE_STYLES.values(), _OTHER_LINE):
+    for kind, (colour, style, width, label) in (*LINE_STYLES.items(), ("other", _OTHER_LINE)):
         if (colour, style, width, label) in line_kinds:
-            handles.append(Line2D([], [], color=colour, ls=style, lw=width, label=label))
+            name = words.lines[kind]
+            handles.append(Line2D([], [], color=colour, ls=style, lw=width, label=name))
     fig.legend(
         handles=handles,
         loc="upper left",
@@ -697,27 +959,29 @@ def _legend(p: Plan, fig: Figure) -> None:
     )
 
 
-def _footnote(p: Plan, timeline: Timeline, local: bool) -> str:
+def _footnote(p: Plan, timeline: Timeline, local: bool, lang: str) -> str:
+    words = words_for(lang)
     parts = []
     if p.aggregated and p.bin is not None:
-        hours = p.bin.total_seconds() / 3600
-        parts.append(
-            f"{p.drawn} events aggregated: one marker per lane per {hours:.3g} h, "
-            "sized by the number of events, coloured by the worst severity"
-        )
+        hours = f"{p.bin.total_seconds() / 3600:.3g}".replace(".", words.decimal)
+        parts.append(words.aggregated.format(n=p.drawn, hours=hours))
     if p.outside:
-        parts.append(f"{p.outside} event(s) outside the period not drawn")
-    parts += view_notes(timeline, local)
+        parts.append(words.outside.format(n=p.outside))
+    parts += view_notes(timeline, local, lang)
     return clean_text("; ".join(parts), 320)
 
 
-def figure(timeline: Timeline, *, title: str | None = None, local: bool = True) -> Figure:
-    """The chart as a matplotlib figure (not attached to pyplot, drawn by Agg or SVG)."""
+def figure(
+    timeline: Timeline, *, title: str | None = None, local: bool = True, lang: str = "en"
+) -> Figure:
+    """The chart as a matplotlib figure (not attached to pyplot, drawn by Agg or SVG),
+    its own texts in ``lang`` (:data:`LANGS`; another is an :class:`InputError`)."""
     from matplotlib.figure import Figure
 
-    timeline = drawable(timeline)
+    words = words_for(lang)
+    timeline = drawable(timeline, lang)
     p = plan(timeline)
-    zone, zone_name, zone_note = display_zone(timeline, local)
+    zone, zone_name, zone_note = display_zone(timeline, local, lang)
     size = 7.5
     _, rows = _label_rows(p, size)
     label_rows = (max(rows) + 1) if rows else 1
@@ -741,24 +1005,26 @@ def figure(timeline: Timeline, *, title: str | None = None, local: bool = True) 
     _draw_periods(p, (cal, ax))
     _draw_moment_labels(p, cal, size)
     _draw_marks(p, ax)
-    _draw_axes(p, ax, cal, zone, zone_name, local and zone_note is None)
+    _draw_axes(p, ax, cal, zone, zone_name, local and zone_note is None, words)
     heading = clean_text(title if title is not None else timeline.name, 120)
-    fig.suptitle(heading or "timeline", fontsize=12, parse_math=False)
+    fig.suptitle(heading or words.untitled, fontsize=12, parse_math=False)
     first, last = format_time(p.start, zone), format_time(p.end, zone)
     fig.text(
         0.5,
         1 - 0.5 / height,
-        f"{first} → {last} · {p.drawn} events · {len(p.bands) + len(p.lines)} moments",
+        words.subtitle.format(
+            first=first, last=last, events=p.drawn, moments=len(p.bands) + len(p.lines)
+        ),
         ha="center",
         fontsize=8,
         color="#444444",
         parse_math=False,
     )
-    _legend(p, fig)
+    _legend(p, fig, words)
     fig.text(
         _LEFT,
         0.1 / height,
-        _footnote(p, timeline, local),
+        _footnote(p, timeline, local, lang),
         fontsize=6.5,
         va="bottom",
         wrap=True,
@@ -782,13 +1048,13 @@ def _rc() -> Any:
     )
 
 
-def _image(timeline: Timeline, fmt: str, title: str | None, local: bool) -> bytes:
+def _image(timeline: Timeline, fmt: str, title: str | None, local: bool, lang: str) -> bytes:
     """The chart encoded as ``png`` or ``svg``."""
     buffer = io.BytesIO()
     with _rc(), warnings.catch_warnings():
         # a glyph DejaVu lacks (CJK, emoji) is drawn as a box: not worth a warning per glyph
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        fig = figure(timeline, title=title, local=local)
+        fig = figure(timeline, title=title, local=local, lang=lang)
         metadata = _SVG_METADATA if fmt == "svg" else {"Software": "Rempart"}
         fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
     return buffer.getvalue()
@@ -803,17 +1069,25 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 def render(
-    timeline: Timeline, path: str | Path, *, title: str | None = None, local: bool = True
+    timeline: Timeline,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    local: bool = True,
+    lang: str = "en",
 ) -> Path:
     """Write the chart to ``path`` as PNG or SVG (chosen by its suffix); returns the path.
 
-    Raises :class:`InputError` for another suffix or a file that cannot be written.
+    The chart's own texts (lanes, legend, axis, notes, month names) are in ``lang``,
+    ``en`` or ``fr``. Raises :class:`InputError` for another language, another suffix
+    or a file that cannot be written.
     """
+    words_for(lang)
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
         raise InputError(f"{path}: a chart is written as .png or .svg (or .html), not {fmt!r}")
-    return _write(path, _image(timeline, fmt, title, local))
+    return _write(path, _image(timeline, fmt, title, local, lang))
 
 
 # ---------------------------------------------------------------- HTML
@@ -855,17 +1129,23 @@ def _e(text: object, limit: int = MAX_TEXT) -> str:
     return html.escape(clean_text(text, limit), quote=True)
 
 
-def _severity_cell(severity: Severity) -> str:
+def _w(text: str) -> str:
+    """One of the page's own texts (from :class:`Words`) as HTML."""
+    return html.escape(text, quote=False)
+
+
+def _severity_cell(severity: Severity, words: Words) -> str:
     colour = SEVERITY_COLOURS.get(severity, "#444444")
-    return f'<span class="sev" style="background:{colour}">{_e(severity.value, 20)}</span>'
+    name = words.severities.get(severity, severity.value)
+    return f'<span class="sev" style="background:{colour}">{_e(name, 20)}</span>'
 
 
-def _flags(item: Moment | TimelineEvent) -> str:
+def _flags(item: Moment | TimelineEvent, words: Words) -> str:
     tags = []
     if is_uncertain(item):
-        tags.append('<span class="tag">uncertain</span>')
+        tags.append(f'<span class="tag">{_w(words.uncertain)}</span>')
     if item.zone_assumed:
-        tags.append('<span class="tag">zone assumed</span>')
+        tags.append(f'<span class="tag">{_w(words.zone_assumed)}</span>')
     return "".join(tags)
 
 
@@ -873,7 +1153,7 @@ def _row_class(item: Moment | TimelineEvent) -> str:
     return ' class="uncertain"' if is_uncertain(item) else ""
 
 
-def _moment_rows(timeline: Timeline, zone: tzinfo) -> list[str]:
+def _moment_rows(timeline: Timeline, zone: tzinfo, words: Words) -> list[str]:
     rows = []
     for m in sorted(timeline.moments, key=lambda m: (aware(m.start), m.name)):
         local = format_time(m.start, zone, m.precision, m.zone)
@@ -881,110 +1161,134 @@ def _moment_rows(timeline: Timeline, zone: tzinfo) -> list[str]:
         end = format_time(m.end, zone, m.precision, m.zone) if m.end else ""
         rows.append(
             f'<tr{_row_class(m)}><td class="when">{_e(local)}</td><td class="when">{_e(utc)}</td>'
-            f'<td class="when">{_e(end)}</td><td>{_e(m.name)}{_flags(m)}</td><td>{_e(m.kind)}</td>'
+            f'<td class="when">{_e(end)}</td><td>{_e(m.name)}{_flags(m, words)}</td>'
+            f"<td>{_e(m.kind)}</td>"
             f"<td>{_e(m.certainty.value)}</td><td>{_e(m.precision.value)}</td>"
             f'<td class="summary">{_e(m.source)}</td></tr>'
         )
     return rows
 
 
-def _event_rows(events: Sequence[TimelineEvent], zone: tzinfo) -> list[str]:
+def _event_rows(events: Sequence[TimelineEvent], zone: tzinfo, words: Words) -> list[str]:
     rows = []
     for e in events:
+        lane = lane_of(e.kind)
         local = format_time(e.time, zone, e.precision, e.zone)
         utc = format_time(e.time, UTC, e.precision, e.zone)
         rows.append(
             f'<tr{_row_class(e)}><td class="when">{_e(local)}</td><td class="when">{_e(utc)}</td>'
-            f"<td>{_e(e.kind, 80)}<br><small>{_e(lane_of(e.kind))}</small></td>"
-            f"<td>{_severity_cell(e.severity)}</td><td>{_e(e.certainty.value)}</td>"
+            f"<td>{_e(e.kind, 80)}<br><small>{_e(words.lanes.get(lane, lane))}</small></td>"
+            f"<td>{_severity_cell(e.severity, words)}</td><td>{_e(e.certainty.value)}</td>"
             f"<td>{_e(e.precision.value)}</td><td>{_e(e.source, 200)}</td>"
-            f'<td class="summary">{_e(e.summary)}{_flags(e)}</td></tr>'
+            f'<td class="summary">{_e(e.summary)}{_flags(e, words)}</td></tr>'
         )
     return rows
 
 
-def _legend_html(p: Plan) -> str:
+def _legend_html(p: Plan, words: Words) -> str:
     items = [
-        f'<li><span class="sw" style="background:{c}"></span>{_e(s.value)} (filled: certain)</li>'
+        f'<li><span class="sw" style="background:{c}"></span>'
+        f"{_w(words.severities[s])} {_w(words.filled)}</li>"
         for s, c in SEVERITY_COLOURS.items()
     ]
+    before, _, after = words.hollow.partition("{tag}")
     items.append(
-        '<li><span class="sw" style="background:none"></span>hollow marker, italic '
-        'text, tag <span class="tag">uncertain</span>: certainty L, or a time known '
-        "only to the day or month (a bar shows that day or month)</li>"
+        f'<li><span class="sw" style="background:none"></span>{_w(before)}'
+        f'<span class="tag">{_w(words.uncertain)}</span>{_w(after)}</li>'
     )
-    for colour, alpha, label in BAND_STYLES.values():
+    for kind, (colour, alpha, _) in BAND_STYLES.items():
         items.append(
             f'<li><span class="sw" style="background:{colour};opacity:{alpha + 0.2}">'
-            f"</span>band: {_e(label)}</li>"
+            f"</span>{_w(words.band.format(label=words.bands[kind]))}</li>"
         )
-    for colour, style, _, label in (*LINE_STYLES.values(), _OTHER_LINE):
+    for kind, (colour, style, _, _) in (*LINE_STYLES.items(), ("other", _OTHER_LINE)):
         border = {"-": "solid", "--": "dashed"}.get(style, "dotted")
         items.append(
             f'<li><span class="sw" style="border:0;border-left:3px {border} {colour}">'
-            f"</span>line: {_e(label)}</li>"
+            f"</span>{_w(words.line.format(label=words.lines[kind]))}</li>"
         )
     if p.aggregated:
-        items.append(
-            f"<li>{_e(p.drawn)} events are aggregated on the chart: one marker per lane "
-            f"per time bin ({BINS} bins), sized by count, coloured by the worst "
-            "severity; the table lists them one by one</li>"
-        )
+        note = words.aggregated_html.format(n=p.drawn, bins=BINS)
+        items.append(f"<li>{_w(note)}</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
 
-def html_page(timeline: Timeline, svg: str, *, title: str | None = None, local: bool = True) -> str:
-    """The whole page: heading, notes, the inlined chart, legend, moments and events."""
-    timeline = drawable(timeline)
+def html_page(
+    timeline: Timeline,
+    svg: str,
+    *,
+    title: str | None = None,
+    local: bool = True,
+    lang: str = "en",
+) -> str:
+    """The whole page: heading, notes, the inlined chart, legend, moments and events;
+    its own texts in ``lang``."""
+    words = words_for(lang)
+    timeline = drawable(timeline, lang)
     p = plan(timeline)
-    zone, zone_name, _ = display_zone(timeline, local)
-    heading = _e(title if title is not None else timeline.name, 200) or "timeline"
+    zone, zone_name, _ = display_zone(timeline, local, lang)
+    heading = _e(title if title is not None else timeline.name, 200) or _w(words.untitled)
     events = sorted(timeline.events, key=lambda e: (aware(e.time), e.kind, e.id))
-    notes = view_notes(timeline, local)
+    notes = view_notes(timeline, local, lang)
     if len(events) > MAX_TABLE_EVENTS:
-        notes.append(
-            f"only the first {MAX_TABLE_EVENTS} events by time are listed below "
-            f"({len(events) - MAX_TABLE_EVENTS} more on the chart)"
-        )
-    head = f"<th>local ({_e(zone_name, 60)})</th><th>UTC</th>"
+        more = len(events) - MAX_TABLE_EVENTS
+        notes.append(words.only_first.format(limit=MAX_TABLE_EVENTS, more=more))
+    zone_cell = _e(zone_name, 60)
+    head = f"<th>{_w(words.local).format(zone=zone_cell)}</th><th>UTC</th>"
+    meta = _w(words.meta).format(
+        first=_e(format_time(p.start, zone)),
+        last=_e(format_time(p.end, zone)),
+        moments=len(timeline.moments),
+        events=len(events),
+        zone=zone_cell,
+    )
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{words.html_lang}"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">',
         '<meta name="referrer" content="no-referrer">',
         f"<title>{heading}</title><style>{_CSS}</style></head><body>",
         f"<h1>{heading}</h1>",
-        f'<p class="meta">{_e(format_time(p.start, zone))} → {_e(format_time(p.end, zone))}'
-        f" · {len(timeline.moments)} moments · {len(events)} events · times in "
-        f"{_e(zone_name, 60)} and UTC</p>",
+        f'<p class="meta">{meta}</p>',
     ]
     if notes:
         parts.append(
-            '<section class="notes"><h2>Notes</h2><ul>'
+            f'<section class="notes"><h2>{_w(words.notes)}</h2><ul>'
             + "".join(f"<li>{_e(n)}</li>" for n in notes)
             + "</ul></section>"
         )
     parts += [
         f'<figure class="chart">{svg}</figure>',
-        f'<section class="legend"><h2>Legend</h2>{_legend_html(p)}</section>',
-        f"<h2>Moments</h2><table><thead><tr>{head}<th>end</th><th>moment</th><th>kind</th>"
-        "<th>certainty</th><th>precision</th><th>source</th></tr></thead><tbody>",
-        *_moment_rows(timeline, zone),
+        f'<section class="legend"><h2>{_w(words.legend)}</h2>{_legend_html(p, words)}</section>',
+        f"<h2>{_w(words.moments)}</h2><table><thead><tr>{head}{_heads(words.moment_heads)}"
+        "</tr></thead><tbody>",
+        *_moment_rows(timeline, zone, words),
         "</tbody></table>",
-        f"<h2>Events</h2><table><thead><tr>{head}<th>kind (lane)</th><th>severity</th>"
-        "<th>certainty</th><th>precision</th><th>source</th><th>summary</th></tr></thead>"
-        "<tbody>",
-        *_event_rows(events[:MAX_TABLE_EVENTS], zone),
+        f"<h2>{_w(words.events)}</h2><table><thead><tr>{head}{_heads(words.event_heads)}"
+        "</tr></thead><tbody>",
+        *_event_rows(events[:MAX_TABLE_EVENTS], zone, words),
         "</tbody></table>",
-        '<p class="meta">Written by Rempart; this page loads nothing from the network.</p>',
+        f'<p class="meta">{_w(words.footer)}</p>',
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
 
 
+def _heads(names: Iterable[str]) -> str:
+    return "".join(f"<th>{_w(name)}</th>" for name in names)
+
+
 def render_html(
-    timeline: Timeline, path: str | Path, *, title: str | None = None, local: bool = True
+    timeline: Timeline,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    local: bool = True,
+    lang: str = "en",
 ) -> Path:
-    """Write one self-contained HTML page (chart inlined, tables below); returns the path."""
-    svg = inline_svg(_image(timeline, "svg", title, local).decode("utf-8"))
-    return _write(Path(path), html_page(timeline, svg, title=title, local=local).encode("utf-8"))
+    """Write one self-contained HTML page (chart inlined, tables below), its own texts
+    in ``lang`` (``en`` or ``fr``; another is an :class:`InputError`); returns the path."""
+    words_for(lang)
+    svg = inline_svg(_image(timeline, "svg", title, local, lang).decode("utf-8"))
+    page = html_page(timeline, svg, title=title, local=local, lang=lang)
+    return _write(Path(path), page.encode("utf-8"))

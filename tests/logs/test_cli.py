@@ -184,6 +184,14 @@ def test_bad_thresholds_are_named_and_exit_2(tmp_path: Path) -> None:
     broken.write_text("[scan.probing\n")
     result = run("scan", "--no-store", "--thresholds", str(broken), log)
     assert result.exit_code == 2 and "not valid TOML" in result.stderr
+    huge = tmp_path / "huge.toml"
+    huge.write_bytes(b"# " + b"x" * (1 << 20) + b"\n")
+    result = run("scan", "--no-store", "--thresholds", str(huge), log)
+    assert result.exit_code == 2 and "larger than 1048576 bytes" in result.stderr
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00junk")
+    result = run("scan", "--no-store", "--thresholds", str(binary), log)
+    assert result.exit_code == 2 and "not UTF-8 text" in result.stderr
 
 
 def test_json_field_names_from_the_command_line_and_the_campaign(tmp_path: Path) -> None:

@@ -484,6 +484,10 @@ class Settings:
         return dataclasses.replace(cls(), **changes)
 
 
+MAX_SETTINGS_BYTES = 1 << 20
+"""Largest thresholds file read (a real one is a few hundred bytes)."""
+
+
 def load_settings(path: str, base: Mapping[str, Any] | None = None) -> Settings:
     """Settings from a TOML file of tables keyed by detector id, over ``base``.
 
@@ -494,9 +498,14 @@ def load_settings(path: str, base: Mapping[str, Any] | None = None) -> Settings:
 
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
+            raw = f.read(MAX_SETTINGS_BYTES + 1)
+        if len(raw) > MAX_SETTINGS_BYTES:
+            raise InputError(f"{path}: thresholds file larger than {MAX_SETTINGS_BYTES} bytes")
+        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise InputError(f"{path}: cannot read thresholds: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
     merged: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v

@@ -32,10 +32,10 @@ def _revision(url: str) -> str | None:
 def test_open_migrates_then_reopen_is_idempotent(db_url: str) -> None:
     with Store.open(db_url) as store:
         run = store.start_run("audit", {"campaign": "c.toml"})
-    assert _revision(db_url) == head_revision() == "0004_event_details"
+    assert _revision(db_url) == head_revision() == "0005_finding_sort_keys"
     with Store.open(db_url) as store:
         assert store.start_run("audit", {}) == run + 1
-    assert _revision(db_url) == "0004_event_details"
+    assert _revision(db_url) == "0005_finding_sort_keys"
 
 
 def test_tables_match_models(store: Store) -> None:

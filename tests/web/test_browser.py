@@ -197,3 +197,57 @@ def test_login_and_logout(db: str, serve_app: Any, browser: Any, password_hash: 
     page.goto(base + "/findings")
     assert page.url == base + "/login"
     assert watch.clean(), (watch.dialogs, watch.console)
+
+
+def test_markers_at_the_same_moment_each_open_their_event(
+    db: str, serve_app: Any, browser: Any
+) -> None:
+    """Three events of one lane at the same minute: three markers, each clicked (the
+    click lands on it: nothing covers it); four leaks at once: three markers, one of
+    which lists its two events, the second opened from the list."""
+    from datetime import timedelta
+
+    from rempart.store import Store
+    from tests.web.conftest import IMG, _event
+
+    burst = [_event("mail.suspicious", NOW - timedelta(hours=5), f"burst {i} {IMG}",
+                    Severity.MEDIUM) for i in range(3)]  # fmt: skip
+    leaks = [_event("leak.documents", NOW - timedelta(hours=30), f"leak {i}", Severity.HIGH)
+             for i in range(4)]  # fmt: skip
+    with Store.open(db) as store:
+        store.add_events([*burst, *leaks])
+    base = serve_app(create_app(db, campaign(), now=lambda: NOW))
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(base + "/timeline?period=7d")
+    boxes = []
+    for event in burst:
+        marker = page.locator(f'.chart use.marker[data-event-id="{event.id}"]')
+        assert marker.count() == 1 and marker.get_attribute("data-count") == "1"
+        boxes.append(marker.bounding_box())
+        marker.click()
+        page.wait_for_selector(f'#event-detail[data-shown="{event.id}"]')
+        assert page.inner_text('#event-detail [data-field="summary"]') == event.summary
+        assert page.locator('#event-detail [data-field="members"]').is_hidden()
+    assert len({(round(b["x"]), round(b["y"])) for b in boxes}) == 3
+    merged = page.locator('.chart use.marker[data-count="2"]')
+    assert merged.count() == 1
+    members = (merged.get_attribute("data-event-ids") or "").split()
+    assert len(members) == 2 and set(members) <= {e.id for e in leaks}
+    merged.click()
+    page.wait_for_selector(f'#event-detail[data-shown="{members[0]}"]')
+    listed = page.locator("#event-detail [data-member]")
+    assert [listed.nth(i).get_attribute("data-member") for i in range(listed.count())] == members
+    count = page.inner_text('#event-detail [data-field="count"]')
+    assert count == "This marker stands for 2 events, worst first:"
+    summaries = {e.id: e.summary for e in leaks}
+    assert summaries[members[1]] in listed.nth(1).inner_text()
+    listed.nth(1).click()
+    page.wait_for_selector(f'#event-detail[data-shown="{members[1]}"]')
+    assert page.inner_text('#event-detail [data-field="summary"]') == summaries[members[1]]
+    assert listed.nth(1).get_attribute("aria-current") == "true"
+    assert "selected" in (merged.get_attribute("class") or "")
+    row = page.locator(f'tr[data-event-id="{members[1]}"]')
+    assert "selected" in (row.get_attribute("class") or "")
+    _shot(page, "timeline-merged-marker")
+    assert watch.clean(), (watch.dialogs, watch.console)

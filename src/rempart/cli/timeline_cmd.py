@@ -161,8 +161,15 @@ def show(
         typer.Option("--out", "-o", help="Also write the chart: .png, .svg or .html (repeatable)."),
     ] = None,
     utc: Annotated[bool, typer.Option("--utc", help="Show times in UTC.")] = False,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the chart's own texts: en or fr.")
+    ] = "en",
 ) -> None:
     """The calendar and every event on it, in the terminal and as a chart."""
+    from rempart.timeline import chart
+
+    if lang not in chart.LANGS:
+        fail(f"--lang {lang!r}: the chart is written in {' or '.join(chart.LANGS)}")
     try:
         built = _build(campaign, case, calendar, db, zone)
         timeline = _cut(built.timeline, from_, to, kind)
@@ -170,12 +177,10 @@ def show(
 
         render_terminal(timeline, Console(), local=not utc)
         for path in out or []:
-            from rempart.timeline import chart
-
             if path.suffix.lower() in (".html", ".htm"):
-                written = chart.render_html(timeline, path, local=not utc)
+                written = chart.render_html(timeline, path, local=not utc, lang=lang)
             else:
-                written = chart.render(timeline, path, local=not utc)
+                written = chart.render(timeline, path, local=not utc, lang=lang)
             err.print(f"chart written to {escape(str(written))}")
     except RempartError as exc:
         fail(str(exc))

@@ -6,7 +6,9 @@ primaries, conventions, and the pre-election silence in a strong red),
 vertical lines for rounds and debates with their names staggered above, and
 the security events as markers on lanes by family (leaks, phishing,
 intrusion, denial of service and web logs, mail, audit findings, attribution
-and news), coloured by severity. Uncertain facts (certainty L, or a time known
+and news), coloured by severity. Events of one lane whose markers would cover
+each other are stacked on up to three rows inside the lane; beyond that, one
+marker stands for several (marked ``×n``). Uncertain facts (certainty L, or a time known
 only to the day or the month) are hollow markers and italic labels, and a
 date known only to the day or month is drawn as a bar over that day or month.
 
@@ -75,6 +77,9 @@ MAX_LABEL_ROWS = 6
 """Moment names are staggered on at most this many rows above the lanes."""
 MAX_MOMENT_LABELS = 80
 """At most this many moments are named on the chart (rounds, silences, campaign first)."""
+STACK_OFFSETS = (0.0, 0.26, -0.26)
+"""Vertical offsets (in lanes) of the rows marks of one lane are stacked on when they would
+cover each other: apart by more than the largest marker, inside the lane."""
 
 WIDTH_IN = 14.0
 """Figure width in inches (PNG width in pixels is ``WIDTH_IN * DPI``)."""
@@ -85,6 +90,8 @@ _LANE_IN = 0.55
 _ROW_IN = 0.22
 _FOOT_IN = 1.45
 _HEAD_IN = 0.75
+_PAD = 0.015
+"""Room left at each end of the time axis, as a fraction of the span."""
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 """Items dated before this are left out of the views (with a note)."""
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
@@ -387,6 +394,11 @@ class Mark:
     """Every event in it is uncertain (drawn hollow)."""
     label: str = ""
     """Text written next to it (cleaned and cut), empty for none."""
+    ids: tuple[str, ...] = ()
+    """Ids of the events it stands for, in time order (``count`` of them)."""
+    offset: float = 0.0
+    """Where it sits above (positive) or below its lane's middle, in lanes: marks of one
+    lane that would cover each other are stacked (:func:`stack`)."""
 
 
 @dataclass(frozen=True)
@@ -583,9 +595,55 @@ def _single_marks(events: Sequence[TimelineEvent], start: datetime, end: datetim
                 e.severity,
                 uncertain=is_uncertain(e),
                 label=label,
+                ids=(e.id,),
             )
         )
-    return marks
+    return stack(marks, marker_width(start, end))
+
+
+def marker_width(start: datetime, end: datetime) -> timedelta:
+    """The width of the largest marker (with its edge) as a time span at the chart's scale:
+    marks of one lane closer than this would cover each other."""
+    diameter_in = (math.sqrt(max(_SEVERITY_SIZES.values())) + 1.3) / 72
+    axes_in = WIDTH_IN * (_RIGHT - _LEFT)
+    return (end - start) * (1 + 2 * _PAD) * (diameter_in / axes_in)
+
+
+def stack(marks: Sequence[Mark], width: timedelta) -> list[Mark]:
+    """Marks of one lane that would cover each other moved onto the rows of
+    :data:`STACK_OFFSETS`; one that finds no free row is merged into the nearest mark
+    it would cover (which then stands for its events too), so every event stays reachable.
+
+    ``marks`` are single events in time order; the result keeps the order of the
+    first event of each mark.
+    """
+    placed: list[Mark] = []
+    last: dict[tuple[str, int], int] = {}  # (lane, row) → index in placed of its last mark
+    for mark in marks:
+        rows = [(mark.lane, r) for r in range(len(STACK_OFFSETS))]
+        free = [k for k in rows if k not in last or mark.time - placed[last[k]].time >= width]
+        if free:
+            last[free[0]] = len(placed)
+            placed.append(replace(mark, offset=STACK_OFFSETS[free[0][1]]))
+            continue
+        near = min((last[k] for k in rows), key=lambda i: (mark.time - placed[i].time, i))
+        placed[near] = _merged(placed[near], mark)
+    return placed
+
+
+def _merged(into: Mark, mark: Mark) -> Mark:
+    """``into`` standing for ``mark``'s events too: worst severity, widest extent."""
+    worst = max((into.severity, mark.severity), key=lambda s: s.rank)
+    return replace(
+        into,
+        start=min(into.start, mark.start),
+        end=max(into.end, mark.end),
+        severity=worst,
+        count=into.count + mark.count,
+        uncertain=into.uncertain and mark.uncertain,
+        label=into.label or mark.label,
+        ids=into.ids + mark.ids,
+    )
 
 
 def _binned_marks(events: Sequence[TimelineEvent], start: datetime, end: datetime) -> list[Mark]:
@@ -608,6 +666,7 @@ def _binned_marks(events: Sequence[TimelineEvent], start: datetime, end: datetim
                 worst,
                 len(members),
                 all(is_uncertain(m) for m in members),
+                ids=tuple(m.id for m in members),
             )
         )
     return marks
@@ -782,10 +841,12 @@ def _draw_event_labels(p: Plan, ax: Axes, lanes_y: dict[str, int]) -> None:
         for mark, flip, row in zip(marks, flips, rows, strict=True):
             if row is None:
                 continue
-            ax.text(
-                _num(mark.time),
-                y + (0.2 if row == 0 else -0.2),
+            ax.annotate(
                 mark.label,
+                (_num(mark.time), y + (0.2 if row == 0 else -0.2)),
+                xytext=(-6 if flip else 6, 0),  # clear of a marker stacked on the same spot
+                textcoords="offset points",
+                annotation_clip=False,
                 fontsize=6.5,
                 parse_math=False,
                 style="italic" if mark.uncertain else "normal",
@@ -799,11 +860,9 @@ def _draw_event_labels(p: Plan, ax: Axes, lanes_y: dict[str, int]) -> None:
 def _draw_marks(p: Plan, ax: Axes) -> None:
     """Markers grouped by (hollow, size), one scatter each, so SVG shares one shape per group."""
     lanes_y = {name: len(p.lanes) - 1 - i for i, name in enumerate(p.lanes)}
-    jitter: dict[str, int] = {}
     groups: dict[tuple[bool, float], tuple[list[float], list[float], list[str]]] = {}
     for mark in p.marks:
-        k = jitter[mark.lane] = jitter.get(mark.lane, -1) + 1
-        y = lanes_y[mark.lane] + (0.0 if p.aggregated else ((k % 3) - 1) * 0.14)
+        y = lanes_y[mark.lane] + mark.offset
         colour = SEVERITY_COLOURS.get(mark.severity, "#444444")
         if not p.aggregated and mark.end > mark.start:
             ax.hlines(
@@ -816,6 +875,18 @@ def _draw_marks(p: Plan, ax: Axes) -> None:
         xs.append(_num(mark.time))
         ys.append(y)
         colours.append(colour)
+        if not p.aggregated and mark.count > 1:  # events merged by stack(): say how many
+            ax.annotate(
+                f"×{mark.count}",
+                (_num(mark.time), y),
+                xytext=(5, 0),
+                textcoords="offset points",
+                fontsize=6,
+                va="center",
+                parse_math=False,
+                annotation_clip=True,
+                zorder=6,
+            )
     _draw_event_labels(p, ax, lanes_y)
     mode = "aggregated" if p.aggregated else "events"
     for (hollow, size), (xs, ys, colours) in sorted(groups.items()):
@@ -895,7 +966,7 @@ def _draw_axes(
     ax.set_yticks(range(len(p.lanes)), names)
     for y in range(n - 1):
         ax.axhline(y + 0.5, color="#dddddd", lw=0.6, zorder=0)
-    pad = (p.end - p.start) * 0.015  # markers at the very ends stay whole
+    pad = (p.end - p.start) * _PAD  # markers at the very ends stay whole
     ax.set_xlim(_num(p.start - pad), _num(p.end + pad))
     locator = mdates.AutoDateLocator(tz=zone, minticks=5, maxticks=14)
     ax.xaxis.set_major_locator(locator)

@@ -530,20 +530,89 @@ def timeline_data(timeline: Any) -> dict[str, Any]:
 
 
 _CHART_LOCK = threading.Lock()
+CHART_CACHE_SIZE = 16
+"""Charts kept in memory (the least recently served goes first)."""
 
 
-def chart_svg(timeline: Any) -> str:
+def timeline_digest(timeline: Any, lang: str = "en") -> str:
+    """A digest of everything the chart draws from ``timeline`` (name, zone, span, notes,
+    each moment and each event as drawn) and of ``lang``: equal digests, equal charts."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=20)
+    head = (timeline.name, timeline.zone, lang, timeline.span(), timeline.notes)
+    digest.update(repr(head).encode("utf-8", "replace"))
+    for m in timeline.moments:
+        moment = (m.name, m.kind, m.start, m.end, m.zone, m.precision, m.certainty)
+        digest.update(repr((moment, m.zone_assumed)).encode("utf-8", "replace"))
+    for e in timeline.events:
+        drawn = (e.id, e.time, e.end, e.kind, e.severity, e.summary, e.precision)
+        where = (e.certainty, e.zone, e.zone_assumed)
+        digest.update(repr((drawn, where)).encode("utf-8", "replace"))
+    return digest.hexdigest()
+
+
+class ChartCache:
+    """The last ``size`` charts drawn, by :func:`timeline_digest`; safe across threads."""
+
+    def __init__(self, size: int = CHART_CACHE_SIZE) -> None:
+        self.size = max(size, 1)
+        self._charts: dict[str, str] = {}  # oldest served first
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            found = self._charts.pop(key, None)
+            if found is not None:
+                self._charts[key] = found
+            return found
+
+    def put(self, key: str, svg: str) -> None:
+        with self._lock:
+            self._charts.pop(key, None)
+            self._charts[key] = svg
+            while len(self._charts) > self.size:
+                del self._charts[next(iter(self._charts))]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._charts)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._charts.clear()
+
+
+CHART_CACHE = ChartCache()
+"""The dashboard's charts: a request for an unchanged timeline is not drawn again."""
+
+
+def chart_svg(timeline: Any, lang: str = "en") -> str:
     """The timeline chart as an inline SVG element whose event markers can be clicked
     (see :func:`clickable_chart`); "" when it cannot be drawn.
 
+    Served from :data:`CHART_CACHE` when the same timeline was drawn recently.
     matplotlib's settings are global, so charts are drawn one at a time.
     """
+    key = timeline_digest(timeline, lang)
+    found = CHART_CACHE.get(key)
+    if found is not None:
+        return found
+    with _CHART_LOCK:
+        found = CHART_CACHE.get(key)  # drawn by another request while this one waited
+        if found is None:
+            found = _draw_chart(timeline, lang)
+            CHART_CACHE.put(key, found)
+    return found
+
+
+def _draw_chart(timeline: Any, lang: str) -> str:
     from rempart.errors import RempartError
     from rempart.timeline import chart
 
-    with _CHART_LOCK, tempfile.TemporaryDirectory(prefix="rempart-chart-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="rempart-chart-") as tmp:
         try:
-            path = chart.render(timeline, Path(tmp) / "chart.svg")
+            path = chart.render(timeline, Path(tmp) / "chart.svg", lang=lang)
             svg = chart.inline_svg(path.read_text(encoding="utf-8"))
         except (RempartError, ValueError, OverflowError) as exc:
             logger.warning("timeline chart not drawn: %s", exc)
@@ -573,6 +642,8 @@ class ChartMarker:
     """Events the marker stands for (more than one when the chart aggregates)."""
     kind: str
     severity: str
+    event_ids: tuple[str, ...] = ()
+    """Every event it stands for, worst then newest first."""
 
 
 @dataclass(frozen=True)
@@ -608,27 +679,13 @@ def _marks_and_events(timeline: Any) -> tuple[Any, list[list[Any]]] | None:
 
     drawn = chart.drawable(timeline)
     p = chart.plan(drawn)
-    inside = []
-    for e in drawn.events:
-        first, last = chart.extent(e)
-        if last >= p.start and first <= p.end:
-            inside.append(e)
-    inside.sort(key=lambda e: (chart.aware(e.time), e.kind, e.id))
-    members: list[list[Any]]
-    if p.aggregated:
-        width = (p.end - p.start) / chart.BINS
-        bins: dict[tuple[str, int], list[Any]] = {}
-        for e in inside:
-            index = min(max(int((chart.aware(e.time) - p.start) / width), 0), chart.BINS - 1)
-            bins.setdefault((chart.lane_of(e.kind), index), []).append(e)
-        members = [bins[k] for k in sorted(bins)]
-    else:
-        members = [[e] for e in inside]
-    if len(members) != len(p.marks):
-        return None
-    for mark, group in zip(p.marks, members, strict=True):
-        if chart.lane_of(group[0].kind) != mark.lane or len(group) != mark.count:
+    by_id = {e.id: e for e in drawn.events}
+    members: list[list[Any]] = []
+    for mark in p.marks:
+        group = [by_id[i] for i in mark.ids if i in by_id]
+        if not group or len(group) != mark.count or chart.lane_of(group[0].kind) != mark.lane:
             return None
+        members.append(group)
     return p, members
 
 
@@ -676,17 +733,26 @@ def chart_markers(svg: str, timeline: Any) -> list[tuple[int, ChartMarker]] | No
             return None
         for group, chunk in zip(mine, chunks, strict=True):
             for offset, index in zip(group.uses, chunk, strict=True):
-                events = members[index]
-                shown = max(events, key=lambda e: (e.severity.rank, e.time))
-                marker = ChartMarker(shown.id, len(events), shown.kind, shown.severity.value)
+                events = sorted(
+                    members[index], key=lambda e: (e.severity.rank, e.time), reverse=True
+                )
+                shown = events[0]
+                ids = tuple(e.id for e in events)
+                marker = ChartMarker(shown.id, len(events), shown.kind, shown.severity.value, ids)
                 out.append((offset, marker))
     return sorted(out, key=lambda pair: pair[0])
 
 
+MAX_MARKER_EVENTS = 50
+"""A marker standing for several events lists at most this many of them (worst first)."""
+
+
 def clickable_chart(svg: str, timeline: Any) -> str:
     """The chart's SVG with each event marker carrying the id of the event it opens
-    (``data-event-id``, ``data-count``), focusable and labelled; unchanged (with a
-    warning) when the markers cannot be matched to the events."""
+    (``data-event-id``, ``data-count``; for several events, the ids of the first
+    :data:`MAX_MARKER_EVENTS` of them, worst first, in ``data-event-ids``), focusable
+    and labelled; unchanged (with a warning) when the markers cannot be matched to the
+    events."""
     markers = chart_markers(svg, timeline)
     if markers is None:
         logger.warning("timeline chart: markers not matched to events, not clickable")
@@ -696,11 +762,15 @@ def clickable_chart(svg: str, timeline: Any) -> str:
         label = f"{clean(m.kind, 100)} ({m.severity})" + (
             f", {m.count} events" if m.count > 1 else ""
         )
+        listed = ""
+        if m.count > 1:
+            ids = " ".join(m.event_ids[:MAX_MARKER_EVENTS])
+            listed = f'data-event-ids="{html.escape(ids, quote=True)}" '
         parts += [
             svg[at:offset],
             f'<use class="marker" tabindex="0" role="button" '
             f'data-event-id="{html.escape(m.event_id, quote=True)}" data-count="{m.count}" '
-            f'aria-label="{html.escape(label, quote=True)}"',
+            f'{listed}aria-label="{html.escape(label, quote=True)}"',
         ]
         at = offset + len("<use")
     parts.append(svg[at:])

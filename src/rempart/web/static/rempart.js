@@ -1,6 +1,7 @@
 // Rempart dashboard: the only script, written for this project (no library).
 // On the timeline, clicking (or Enter or Space on) an event row or a chart marker shows
 // the event's detail beside the list; the row and the marker are highlighted together.
+// A marker standing for several events lists them in the detail; each opens on a click.
 // Everything is written with textContent: event text comes from attackers.
 "use strict";
 
@@ -11,7 +12,10 @@
   }
 
   function sameEvent(id) {
-    return document.querySelectorAll('[data-event-id="' + CSS.escape(id) + '"]');
+    // its row, and the marker(s) that open it or list it
+    var quoted = '"' + CSS.escape(id) + '"';
+    return document.querySelectorAll(
+      "[data-event-id=" + quoted + "], .chart [data-event-ids~=" + quoted + "]");
   }
 
   function highlight(id) {
@@ -27,17 +31,22 @@
     return cell ? cell.textContent : "";
   }
 
-  function show(panel, el) {
-    var id = el.getAttribute("data-event-id");
-    var count = parseInt(el.getAttribute("data-count") || "1", 10);
-    highlight(id);
-    panel.hidden = false;
+  function rowText(id) {
+    // a member of a marker, named as its row in the list: when · severity · kind · summary
+    var row = document.querySelector('tr[data-event-id="' + CSS.escape(id) + '"]');
+    if (!row) { return id; }
+    var cells = Array.prototype.map.call(row.cells, function (c) {
+      return c.textContent.trim();
+    });
+    var summary = cells[3] || "";
+    if (summary.length > 120) { summary = summary.slice(0, 119) + "…"; }
+    return [cells[0], cells[1], cells[2], summary].join(" · ");
+  }
+
+  function load(panel, id) {
     var error = panel.querySelector('[data-field="error"]');
-    var many = panel.querySelector('[data-field="count"]');
     error.hidden = true;
-    many.hidden = !(count > 1);
-    many.textContent = count > 1 ?
-      "This marker stands for " + count + " events; shown: the worst, newest of them." : "";
+    panel.removeAttribute("data-shown");
     fetch("/api/events/" + encodeURIComponent(id), {credentials: "same-origin"})
       .then(function (r) {
         if (!r.ok) { throw new Error("HTTP " + r.status); }
@@ -61,6 +70,57 @@
         error.textContent = "cannot load the event: " + err.message;
         error.hidden = false;
       });
+  }
+
+  function choose(panel, el, id) {
+    // one event of a marker: shown, its row and the marker highlighted
+    highlight(id);
+    if (el) { el.classList.add("selected"); }
+    var buttons = panel.querySelectorAll("[data-member]");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].setAttribute("aria-current",
+        buttons[i].getAttribute("data-member") === id ? "true" : "false");
+    }
+    load(panel, id);
+  }
+
+  function members(panel, el) {
+    // a marker standing for several events lists them (worst first); each can be opened
+    var ids = (el.getAttribute("data-event-ids") || "").split(" ").filter(Boolean);
+    var count = parseInt(el.getAttribute("data-count") || "1", 10);
+    var box = panel.querySelector('[data-field="members"]');
+    var list = box.querySelector("ol");
+    var many = panel.querySelector('[data-field="count"]');
+    list.textContent = "";
+    box.hidden = ids.length < 2;
+    many.hidden = !(count > 1);
+    if (count <= 1) {
+      many.textContent = "";
+    } else if (ids.length < 2) {
+      many.textContent = "This marker stands for " + count +
+        " events; shown: the worst, newest of them.";
+    } else {
+      many.textContent = "This marker stands for " + count + " events" +
+        (ids.length < count ? "; the worst " + ids.length + " are listed here, " +
+          "all of them in the list of events:" : ", worst first:");
+    }
+    ids.forEach(function (id) {
+      var item = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("data-member", id);
+      button.textContent = rowText(id);
+      button.addEventListener("click", function () { choose(panel, el, id); });
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+  }
+
+  function show(panel, el) {
+    var marker = el.tagName.toLowerCase() === "tr" ? null : el;
+    panel.hidden = false;
+    members(panel, el);  // a row is one event: no list
+    choose(panel, marker, el.getAttribute("data-event-id"));
   }
 
   function bind(panel, el) {

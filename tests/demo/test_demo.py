@@ -13,9 +13,11 @@ import io
 import ipaddress
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from email.policy import default
 from importlib.util import find_spec
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from rich.console import Console
@@ -28,6 +30,7 @@ from rempart.store import Store
 from .make_mailbox import SOURCES, build_mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
+PARIS = ZoneInfo("Europe/Paris")
 
 LURES = {"podesta_lure.eml", "treasurer_wire_fr.eml", "credential_html_attachment.eml",
          "qr_invoice.eml", "journalist_docm_autoopen.eml", "spoofed_own_domain.eml"}  # fmt: skip
@@ -162,6 +165,21 @@ def test_demo_events_of_each_family_and_charts(demo: Run) -> None:
            "before the first round'" in demo.text  # fmt: skip
     assert "Second round" not in demo.text.partition("Risk windows")[2].partition("Summary")[0]
     assert "done" in demo.progress
+
+
+def test_demo_story_is_dated_in_the_campaign(demo: Run) -> None:
+    """The audit's events are dated by the story (a week before the demo's now, then the
+    fix), so every stored event is on the campaign's chart."""
+    from rempart.demo import AUDIT_GAP, AUDIT_LAST
+    from rempart.demo.steps import DEMO_NOW
+
+    found = {e.kind: e.time for e in demo.events if e.source == "audit"}
+    assert found["finding.new"] == DEMO_NOW - AUDIT_GAP
+    assert found["finding.fixed"] == DEMO_NOW - AUDIT_LAST
+    start, end = datetime(2027, 1, 1, tzinfo=PARIS), datetime(2027, 5, 10, tzinfo=PARIS)
+    assert all(start <= e.time < end for e in demo.events)
+    assert "stored outside its period" not in demo.text
+    assert f"{len(demo.events)} events on the campaign's chart." in demo.text
 
 
 def test_demo_briefing(demo: Run) -> None:

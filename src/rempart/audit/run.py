@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rempart.audit.config import AuditConfig, SiteTarget
 from rempart.audit.job import audit_domain
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, ScopeOutcome], None]
 """Called after each domain: (done, total, its outcome)."""
+Clock = Callable[[], datetime]
+"""What time it is (timezone-aware): when outcomes are recorded, and what "recent" means."""
 
 
 @dataclass(frozen=True)
@@ -67,16 +69,25 @@ def run_audit(
     fresh: bool = False,
     max_age: timedelta = timedelta(hours=12),
     progress: Progress | None = None,
+    clock: Clock | None = None,
 ) -> AuditReport:
-    """Audit ``targets``, recording each outcome in ``store`` as it arrives."""
+    """Audit ``targets``, recording each outcome in ``store`` as it arrives.
+
+    ``clock`` (default: the real time) dates the findings and their events: the demo
+    tells its campaign's story at the campaign's dates with it.
+    """
+
+    def now() -> datetime | None:
+        return clock() if clock is not None else None
+
     domains = [t.scope for t in targets]
-    reused = set() if fresh else store.fresh_scopes(ANALYZER, domains, max_age)
+    reused = set() if fresh else store.fresh_scopes(ANALYZER, domains, max_age, now=now())
     todo = [t for t in targets if t.scope not in reused]
     run_id = store.start_run(ANALYZER, {"targets": len(domains), "redo": len(todo)})
     outcomes: list[ScopeOutcome] = []
     try:
         for outcome in _stream(runner, plan(todo, config)):
-            store.record_scope(run_id, ANALYZER, outcome)
+            store.record_scope(run_id, ANALYZER, outcome, now=now())
             outcomes.append(outcome)
             if progress is not None:
                 progress(len(outcomes), len(todo), outcome)

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -103,13 +104,13 @@ def _story(store: Store, campaign: Campaign, folder: Path, out: Console, bar: Ba
     out.print("Auditing the example campaign's domains and websites against local servers "
               "(DNS, mail, HTTPS on 127.0.0.x): nothing leaves this machine.\n")  # fmt: skip
     bar.step("audit")
-    first = _audit(store, targets, demo_zones.DMARC_BEFORE, out)
+    first = _audit(store, targets, demo_zones.DMARC_BEFORE, out, at=steps.DEMO_NOW - AUDIT_GAP)
     FORMATS["table"].write(first.findings, out.file)
     _summary(first, out)
     out.rule("A week later: the technician published a strict DMARC policy")
     out.print(f'_dmarc.{demo_zones.MAIN} TXT "{demo_zones.DMARC_AFTER}"\n')
     bar.step("audit again")
-    second = _audit(store, targets, demo_zones.DMARC_AFTER, out)
+    second = _audit(store, targets, demo_zones.DMARC_AFTER, out, at=steps.DEMO_NOW - AUDIT_LAST)
     fixed = [f for f in store.findings(status=Status.FIXED)]
     for finding in fixed:
         out.print(f"[green]fixed:[/green] {finding.title} — {finding.target}")
@@ -151,7 +152,17 @@ def _serve(dashboard: steps.Dashboard, address: str, out: Console) -> list[str]:
     return []
 
 
-def _audit(store: Store, targets: list[Target], dmarc: str, out: Console) -> AuditReport:
+AUDIT_GAP = timedelta(days=7, hours=3)
+"""How long before the demo's now the first audit is dated (the story's "a week later")."""
+AUDIT_LAST = timedelta(hours=3)
+"""How long before the demo's now the second audit is dated."""
+
+
+def _audit(
+    store: Store, targets: list[Target], dmarc: str, out: Console, *, at: datetime
+) -> AuditReport:
+    """Audit the demo's world with ``dmarc`` published, its findings dated ``at`` (in the
+    campaign, so that they go on its timeline with the rest of the story)."""
     world = AuditWorld(
         demo_zones.zones(dmarc),
         demo_zones.MAIL_HOSTS,
@@ -159,7 +170,7 @@ def _audit(store: Store, targets: list[Target], dmarc: str, out: Console) -> Aud
         sites=demo_sites.sites(),
     )
     with world, LocalRunner(8) as runner:
-        report = run_audit(targets, world.config(), store, runner, fresh=True)
+        report = run_audit(targets, world.config(), store, runner, fresh=True, clock=lambda: at)
     for line in report.errors:
         out.print(f"[yellow]not checked:[/yellow] {line}")
     return report
@@ -266,8 +277,8 @@ def _show_weblog(weblog: steps.LogStep, out: Console) -> None:
 
 def _show_timeline(timeline: steps.TimelineStep, out: Console) -> None:
     out.rule("The campaign timeline, and the risk windows ahead")
-    out.print(f"{timeline.events} events on the campaign's chart ({timeline.outside} stored "
-              "outside its period: the audit's, dated when it really ran).")  # fmt: skip
+    outside = f" ({timeline.outside} stored outside its period)" if timeline.outside else ""
+    out.print(f"{timeline.events} events on the campaign's chart{outside}.")
     for path in timeline.files:
         out.print(f"chart: {escape(str(path))}")
     out.print(f"\nRisk windows in the {steps.RISK_DAYS} days from "

@@ -225,7 +225,7 @@ class TimelineStep:
     events: int
     """Stored events inside the campaign's period, drawn on its chart."""
     outside: int
-    """Stored events outside it (the audit's, dated when it really ran)."""
+    """Stored events outside it (none in the demo: every step is dated in the campaign)."""
     windows: int
     """Risk windows in the :data:`RISK_DAYS` days from the demo's now."""
     risk: tuple[str, ...]

@@ -91,6 +91,9 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("findings, rare search", "/findings?q=zz-none-zz"),
     ("findings, deep page", "/findings?page=1500"),
     ("findings, deep page by title", "/findings?sort=title&page=1500"),
+    ("findings, open, deep by title", "/findings?status=open&sort=title&page=1000"),
+    ("findings, deep by target", "/findings?sort=target&page=1500"),
+    ("findings, open, deep oldest", "/findings?status=open&sort=oldest&page=1000"),
     ("API findings", "/api/findings?status=open&page=3"),
     ("timeline", "/timeline"),
 )

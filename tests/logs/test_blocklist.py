@@ -109,3 +109,31 @@ def test_crawlers_are_verified_both_ways() -> None:
         assert verify_crawler("66.249.66.3", dns) == ""  # not a crawler domain
         assert verify_crawler("66.249.66.4", dns) == ""  # no PTR at all
         assert verify_crawler("garbage", dns) == ""
+
+
+HOSTILE_SOURCES = (
+    "fe80::1%x;\nallow all;#",  # ipaddress takes anything after an IPv6 scope's %
+    "fe80::1%eth0",
+    "203.0.113.5;",
+    "203.0.113.5\n",
+    " 203.0.113.6",
+)
+
+
+def test_sources_that_are_not_plain_addresses_never_reach_the_file() -> None:
+    hostile = [_inc("scan.probing", Severity.MEDIUM, s) for s in HOSTILE_SOURCES]
+    kept = _inc("scan.probing", Severity.MEDIUM, "203.0.113.9")
+    entries = build([*hostile, kept], now=T0)
+    assert [e.network for e in entries] == ["203.0.113.9/32"]
+    for fmt in ("nginx", "ipset", "plain"):
+        text = render(entries, fmt, now=T0)
+        assert "allow" not in text and "%" not in text and "203.0.113.5" not in text, fmt
+
+
+def test_allow_list_refuses_scoped_and_padded_addresses() -> None:
+    nets, problems = parse_networks(["fe80::1%x;\nallow all;#", "10.0.0.0/8;"])
+    assert nets == []
+    assert problems == [
+        "'fe80::1%x;\\nallow all;#' is not an IP address or network (like 203.0.113.0/24)",
+        "'10.0.0.0/8;' is not an IP address or network (like 203.0.113.0/24)",
+    ]

@@ -17,7 +17,7 @@ from rempart.store.migrate import head_revision
 from rempart.store.schema import metadata
 
 TABLES = {"runs", "findings", "finding_history", "scope_state", "events", "alembic_version",
-          "checkpoints"}  # fmt: skip
+          "checkpoints", "web_sessions"}  # fmt: skip
 
 
 def _revision(url: str) -> str | None:
@@ -32,10 +32,10 @@ def _revision(url: str) -> str | None:
 def test_open_migrates_then_reopen_is_idempotent(db_url: str) -> None:
     with Store.open(db_url) as store:
         run = store.start_run("audit", {"campaign": "c.toml"})
-    assert _revision(db_url) == head_revision() == "0005_finding_sort_keys"
+    assert _revision(db_url) == head_revision() == "0006_web_sessions"
     with Store.open(db_url) as store:
         assert store.start_run("audit", {}) == run + 1
-    assert _revision(db_url) == "0005_finding_sort_keys"
+    assert _revision(db_url) == "0006_web_sessions"
 
 
 def test_tables_match_models(store: Store) -> None:

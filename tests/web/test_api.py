@@ -183,6 +183,7 @@ def test_openapi_lists_every_endpoint(client: TestClient) -> None:
         "/api/events/{event_id}",
         "/api/mail",
         "/api/logs",
+        "/api/logs/blocklist",
         "/api/timeline",
         "/api/session",
     }

@@ -10,6 +10,7 @@ DNS (a user agent saying "Googlebot" proves nothing).
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,15 +57,36 @@ class Entry:
     """Incident kinds that put it there."""
 
 
+_NETWORK_TEXT = re.compile(r"[0-9A-Fa-f.:/]{2,49}")
+"""The characters an IP address or network is written with."""
+
+
+def network(text: str) -> Network | None:
+    """``text`` as an IP network (an address is a /32 or /128), or None when it is not one.
+
+    Only digits, hexadecimal letters, dots, colons and one slash pass: :mod:`ipaddress`
+    accepts an IPv6 scope (``fe80::1%eth0``) with anything after the ``%``, newlines and
+    semicolons included, which written into an nginx include would be a directive
+    (``fe80::1%x;\nallow all;#``). Log lines are written by attackers.
+    """
+    if not _NETWORK_TEXT.fullmatch(text):
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
 def parse_networks(items: Iterable[str]) -> tuple[list[Network], list[str]]:
     """Allow-list items as networks, and one line per item that is not an address."""
     nets: list[Network] = []
     problems: list[str] = []
     for item in items:
-        try:
-            nets.append(ipaddress.ip_network(item.strip(), strict=False))
-        except ValueError:
+        net = network(item.strip())
+        if net is None:
             problems.append(f"{item!r} is not an IP address or network (like 203.0.113.0/24)")
+        else:
+            nets.append(net)
     return nets, problems
 
 
@@ -87,9 +109,8 @@ def build(
         if expires <= now:
             continue
         for source in incident.sources:
-            try:
-                net = ipaddress.ip_network(source, strict=False)
-            except ValueError:
+            net = network(source)
+            if net is None:
                 continue
             if source in skip or _allowed(net, allow):
                 continue

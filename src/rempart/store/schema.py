@@ -194,3 +194,18 @@ checkpoints = Table(
 def scope_key(scope: str) -> str:
     """How scopes are compared: case-insensitively, like :func:`finding_id`."""
     return scope.lower()
+
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    # the SHA-256 (hex) of the session cookie's token: the token itself is never stored,
+    # so reading the database gives no live session
+    Column("token_hash", String(), primary_key=True),
+    Column("user", String(), nullable=False),
+    Column("csrf", String(), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_expires_at", "expires_at"),
+)
+"""The dashboard's logins (``rempart serve``), kept across restarts."""

@@ -610,6 +610,71 @@ class Store:
             where.append(c.time < _utc(until))
         return where
 
+    # -- dashboard sessions ----------------------------------------------------
+    # The logins of ``rempart serve``, kept across restarts. Rows are keyed by the
+    # SHA-256 of the cookie token (the caller hashes it): never the token itself.
+
+    def add_session(self, session: WebSession, *, now: datetime, keep: int) -> None:
+        """Save ``session``, then prune as :meth:`prune_sessions` does."""
+        with self._write() as conn:
+            conn.execute(t.web_sessions.insert().values(_session_row(session)))
+            self._prune_sessions(conn, now, keep)
+
+    def session(self, token_hash: str, *, now: datetime) -> WebSession | None:
+        """The session saved under ``token_hash`` if still live at ``now``, else None
+        (one primary-key read)."""
+        c = t.web_sessions.c
+        stmt = select(t.web_sessions).where(c.token_hash == token_hash, c.expires_at > _utc(now))
+        with self._read() as conn:
+            row = conn.execute(stmt).mappings().first()
+        return None if row is None else WebSession(**row)
+
+    def drop_session(self, token_hash: str) -> None:
+        """Delete the session saved under ``token_hash`` (logout)."""
+        with self._write() as conn:
+            conn.execute(t.web_sessions.delete().where(t.web_sessions.c.token_hash == token_hash))
+
+    def prune_sessions(self, *, now: datetime, keep: int) -> int:
+        """Delete the sessions expired at ``now``, and the oldest (nearest their expiry)
+        beyond ``keep``; return how many went."""
+        with self._write() as conn:
+            return self._prune_sessions(conn, now, keep)
+
+    def _prune_sessions(self, conn: Connection, now: datetime, keep: int) -> int:
+        c = t.web_sessions.c
+        expired = conn.execute(t.web_sessions.delete().where(c.expires_at <= _utc(now)))
+        beyond = (
+            select(c.token_hash)
+            .order_by(c.expires_at.desc(), c.token_hash)
+            .offset(max(keep, 0))
+            .scalar_subquery()
+        )
+        extra = conn.execute(t.web_sessions.delete().where(c.token_hash.in_(beyond)))
+        return int(expired.rowcount or 0) + int(extra.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """One logged-in browser of the dashboard, as stored."""
+
+    token_hash: str
+    """SHA-256 (hex) of the cookie token."""
+    user: str
+    csrf: str
+    """The session's own CSRF token."""
+    created_at: datetime
+    expires_at: datetime
+
+
+def _session_row(session: WebSession) -> dict[str, Any]:
+    return {
+        "token_hash": session.token_hash,
+        "user": session.user,
+        "csrf": session.csrf,
+        "created_at": _utc(session.created_at),
+        "expires_at": _utc(session.expires_at),
+    }
+
 
 # -- dashboard query helpers ---------------------------------------------------
 

@@ -19,12 +19,19 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Header, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, FastAPI, Form, Header, HTTPException, Query, Request
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rempart.errors import StoreError
@@ -107,7 +114,7 @@ def create_app(
     Raises :class:`StoreError` when the store cannot be opened.
     """
     store = Store.open(db)
-    state = WebState(store, campaign, auth, _templates(), now or utcnow)
+    state = WebState(store, campaign, auth, _templates(), now or utcnow, Sessions(store))
     app = FastAPI(
         title="Rempart dashboard",
         version="1",
@@ -134,7 +141,10 @@ async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Resp
     web: WebState = request.app.state.web
     refused = _refusal(request, web)
     if refused is None:
-        request.state.session = _session_of(request, web)
+        # with a login: one primary-key read of the store, off the event loop
+        request.state.session = (
+            await run_in_threadpool(_session_of, request, web) if web.auth else None
+        )
         if web.auth is not None and request.state.session is None and not _public(request):
             refused = _login_needed(request)
     response = refused if refused is not None else await call_next(request)
@@ -212,6 +222,7 @@ def web_state(request: Request) -> WebState:
 
 
 Web = Annotated[WebState, Depends(web_state)]
+FormatParam = Annotated[str, Query(alias="format", description="nginx, ipset or plain.")]
 
 
 def csrf_token(request: Request) -> str:
@@ -362,10 +373,30 @@ def api_mail(web: Web, since: str = "", page: str = "1") -> dict[str, Any]:
 @api.get("/logs", summary="Log incidents and the block list")
 def api_logs(web: Web, since: str = "", page: str = "1") -> dict[str, Any]:
     """``logs.*`` events (their indicators are the sources), and the sources still worth
-    blocking."""
+    blocking (defanged), the campaign's ``[logs] allow`` applied: ``block_list_left_out``
+    counts the sources left out as allowed, or as not an IP address. Search-engine
+    crawlers are not verified here (only ``rempart logs blocklist --verify-crawlers``)."""
     data = queries.events_page(web.store, "logs", _since(web, since), _page_number(page))
-    data["block_list"] = queries.block_list(web.store, web.now())
+    blocks = queries.block_list(web.store, web.now(), _allow_list(web))
+    data["block_list"] = blocks["entries"]
+    data["block_list_left_out"] = blocks["left_out"]
     return data
+
+
+@api.get(
+    "/logs/blocklist",
+    summary="The block list file",
+    response_class=PlainTextResponse,
+    responses={400: {"description": "Unknown format"}},
+)
+def api_logs_blocklist(web: Web, fmt: FormatParam = "nginx") -> Response:
+    """The block list as ``rempart logs blocklist --as FORMAT`` writes it (nginx, ipset or
+    plain), the campaign's ``[logs] allow`` applied, crawlers not verified; an attachment.
+    An unknown format is refused (400)."""
+    try:
+        return _block_file(web, fmt)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
 
 
 @api.get("/timeline", summary="Calendar moments and events")
@@ -438,13 +469,15 @@ def page_set_status(
 
 def _events_page(request: Request, web: Web, area: str, page: str, since: str) -> HTMLResponse:
     data = queries.events_page(web.store, area, _since(web, since), _page_number(page))
-    blocks = queries.block_list(web.store, web.now()) if area == "logs" else []
     context = {
         "data": data,
         "area": area,
-        "block_list": blocks,
+        "block_list": [],
         "pager_query": lambda p: urlencode({k: v for k, v in (("page", p), ("since", since)) if v}),
     }
+    if area == "logs":
+        context["blocks"] = queries.block_list(web.store, web.now(), _allow_list(web))
+        return _render(request, "logs.html", context)
     return _render(request, "events.html", context)
 
 
@@ -456,6 +489,29 @@ def page_mail(request: Request, web: Web, page: str = "1", since: str = "") -> H
 @pages.get("/logs", response_class=HTMLResponse)
 def page_logs(request: Request, web: Web, page: str = "1", since: str = "") -> HTMLResponse:
     return _events_page(request, web, "logs", page, since)
+
+
+@pages.get("/logs/blocklist.txt")
+def page_logs_blocklist(web: Web, fmt: FormatParam = "nginx") -> Response:
+    """The block list file to deploy (see :func:`api_logs_blocklist`)."""
+    try:
+        return _block_file(web, fmt)
+    except ValueError as exc:
+        return PlainTextResponse(f"{exc}\n", status_code=400)
+
+
+def _allow_list(web: WebState) -> tuple[str, ...]:
+    """The campaign's ``[logs] allow``: its own addresses, never blocked."""
+    return web.campaign.logs.allow if web.campaign is not None else ()
+
+
+def _block_file(web: WebState, fmt: str) -> Response:
+    """The block list file in ``fmt``, as a download (``ValueError`` for a bad ``fmt``)."""
+    text = queries.block_file(web.store, web.now(), fmt, _allow_list(web))
+    name = queries.BLOCK_FILES[fmt]
+    return PlainTextResponse(
+        text, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @pages.get("/timeline", response_class=HTMLResponse)

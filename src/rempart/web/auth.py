@@ -7,12 +7,14 @@ with::
 
     python -c "from argon2 import PasswordHasher; print(PasswordHasher().hash(input()))"
 
-Sessions live in memory (restarting the server logs everyone out); each carries its
-own CSRF token. Without login, one token per server process protects the forms.
+Sessions are kept in the store (a restart of the server logs nobody out), known by
+the SHA-256 of their cookie token only; each carries its own CSRF token. Without
+login, one token per server process protects the forms.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import os
@@ -22,12 +24,15 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from rempart.errors import InputError
+from rempart.errors import InputError, StoreError
+from rempart.store.store import WebSession
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,8 @@ SESSION_TTL = 12 * 3600.0
 """A session lasts at most this many seconds (a working day), then one logs in again."""
 MAX_SESSIONS = 1000
 """Sessions kept at most; the oldest go first."""
+MAX_TOKEN = 128
+"""A session cookie longer than this is refused unread (ours are 43 characters)."""
 LOGIN_FAILURES = 5
 """Failed logins allowed per client within :data:`LOGIN_WINDOW`; more get HTTP 429."""
 LOGIN_WINDOW = 300.0
@@ -124,45 +131,98 @@ class Session:
     """One logged-in browser."""
 
     token: str
+    """The cookie's token (only its SHA-256 is stored)."""
     csrf: str
     user: str
-    created: float
+    created: datetime
+    """When it was made (UTC)."""
+
+
+class SessionStore(Protocol):
+    """Where sessions are kept: the store (:class:`rempart.store.Store`), or memory."""
+
+    def add_session(self, session: WebSession, *, now: datetime, keep: int) -> None: ...
+
+    def session(self, token_hash: str, *, now: datetime) -> WebSession | None: ...
+
+    def drop_session(self, token_hash: str) -> None: ...
+
+
+@dataclass
+class MemorySessionStore:
+    """Sessions in this process only (lost on restart): for tests and tools."""
+
+    _rows: dict[str, WebSession] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_session(self, session: WebSession, *, now: datetime, keep: int) -> None:
+        with self._lock:
+            self._rows[session.token_hash] = session
+            live = sorted(
+                (s for s in self._rows.values() if s.expires_at > now),
+                key=lambda s: (s.expires_at, s.token_hash),
+            )
+            self._rows = {s.token_hash: s for s in live[-keep:]} if keep > 0 else {}
+
+    def session(self, token_hash: str, *, now: datetime) -> WebSession | None:
+        found = self._rows.get(token_hash)
+        return found if found is not None and found.expires_at > now else None
+
+    def drop_session(self, token_hash: str) -> None:
+        with self._lock:
+            self._rows.pop(token_hash, None)
+
+
+def token_hash(token: str) -> str:
+    """What the store keys a session by: the SHA-256 (hex) of its cookie token."""
+    return hashlib.sha256(token.encode("utf-8", errors="replace")).hexdigest()
 
 
 @dataclass
 class Sessions:
-    """Sessions by cookie token, in memory, bounded and expiring."""
+    """Sessions by cookie token, kept in ``store`` (default: memory), bounded, expiring.
 
-    clock: Clock = time.monotonic
+    Only the SHA-256 of a token is stored. Expired sessions are never returned and
+    are pruned at each login; beyond :data:`MAX_SESSIONS`, the oldest go.
+    """
+
+    store: SessionStore = field(default_factory=MemorySessionStore)
+    clock: Clock = time.time
+    """Seconds since the epoch (wall-clock time: sessions outlive the process)."""
     ttl: float = SESSION_TTL
-    _by_token: OrderedDict[str, Session] = field(default_factory=OrderedDict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def create(self, user: str) -> Session:
-        """A new session for ``user`` (the oldest is dropped beyond :data:`MAX_SESSIONS`)."""
-        made = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), user, self.clock())
-        with self._lock:
-            self._by_token[made.token] = made
-            while len(self._by_token) > MAX_SESSIONS:
-                self._by_token.popitem(last=False)
+        """A new session for ``user``, saved (raises :class:`StoreError` when the store
+        cannot be written)."""
+        now = self._now()
+        made = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), user, now)
+        row = WebSession(token_hash(made.token), user, made.csrf, now, now + self._ttl())
+        self.store.add_session(row, now=now, keep=MAX_SESSIONS)
         return made
 
     def get(self, token: str | None) -> Session | None:
-        """The live session of ``token``, or None (an expired one is forgotten)."""
-        if not token:
+        """The live session of ``token``, or None (also when the store cannot be read:
+        the request is refused, and a warning logged)."""
+        if not token or len(token) > MAX_TOKEN:
             return None
-        with self._lock:
-            found = self._by_token.get(token)
-            if found is not None and self.clock() - found.created > self.ttl:
-                del self._by_token[token]
-                found = None
-        return found
+        try:
+            found = self.store.session(token_hash(token), now=self._now())
+        except StoreError as exc:
+            logger.warning("dashboard: session refused, the store cannot be read: %s", exc)
+            return None
+        return None if found is None else Session(token, found.csrf, found.user, found.created_at)
 
     def drop(self, token: str | None) -> None:
-        """Forget the session of ``token`` (logout)."""
-        if token:
-            with self._lock:
-                self._by_token.pop(token, None)
+        """Forget the session of ``token`` (logout; raises :class:`StoreError` when the
+        store cannot be written)."""
+        if token and len(token) <= MAX_TOKEN:
+            self.store.drop_session(token_hash(token))
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def _ttl(self) -> timedelta:
+        return timedelta(seconds=self.ttl)
 
 
 @dataclass

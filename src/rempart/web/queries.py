@@ -9,17 +9,18 @@ templates escape everything.
 from __future__ import annotations
 
 import html
+import ipaddress
 import logging
 import re
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rempart.model.campaign import Campaign
@@ -27,6 +28,9 @@ from rempart.model.defang import defang, defang_text
 from rempart.model.findings import Event, Finding, Severity, Status
 from rempart.store import Store
 from rempart.store.store import HistoryEntry
+
+if TYPE_CHECKING:
+    from rempart.logs.blocklist import Entry
 
 logger = logging.getLogger(__name__)
 
@@ -262,34 +266,89 @@ def events_page(
     }
 
 
-def block_list(store: Store, now: datetime) -> list[dict[str, Any]]:
-    """Sources of recent log incidents still worth blocking (the ``logs`` TTLs apply).
+BLOCK_FILES = {"nginx": "rempart-blocklist.conf", "ipset": "rempart-blocklist.ipset",
+               "plain": "rempart-blocklist.txt"}  # fmt: skip
+"""The block list's download formats (those of ``rempart logs blocklist --as``) and
+the file name each is offered under."""
+_DETECTOR_ID = re.compile(r"[a-z0-9_]{1,40}(?:\.[a-z0-9_]{1,40}){0,3}")
+"""What a ``logs.*`` event's kind must be, once ``logs.`` is removed, to be written
+in the file as a reason (an nginx comment): a detector id, ``flood.ip``."""
 
-    Victims of an error burst are never listed; the allow-list and crawler checks of
-    ``rempart logs`` are not applied here (this is a view, not the file to deploy).
-    """
-    from rempart.logs.blocklist import NOT_BLOCKED, TTL
 
-    longest = max(TTL.values())
-    _, rows = store.events_page(family="logs", since=now - longest, limit=MAX_BLOCK_EVENTS)
-    found: dict[str, dict[str, Any]] = {}
+@dataclass(frozen=True)
+class BlockList:
+    """The sources of recent log incidents still worth blocking, as the dashboard has
+    them: the ``logs`` TTLs and the campaign's ``[logs] allow`` applied, no crawler
+    verification (it needs DNS: ``rempart logs blocklist --verify-crawlers`` does it)."""
+
+    entries: tuple[Entry, ...]
+    """Valid addresses and networks only, sorted by address (as in the file)."""
+    allowed: int
+    """Addresses or networks left out because the allow-list covers them."""
+    not_addresses: int
+    """Sources left out because they are not an IP address or network."""
+
+
+def block_entries(store: Store, now: datetime, allow: Sequence[str] = ()) -> BlockList:
+    """The block list in force at ``now`` from the recent ``logs.*`` events, leaving out
+    what ``allow`` (the campaign's ``[logs] allow``) covers."""
+    from rempart.logs.blocklist import NOT_BLOCKED, TTL, build, network, parse_networks
+    from rempart.logs.model import Incident
+
+    networks, problems = parse_networks(allow)
+    for problem in problems:
+        logger.warning("dashboard block list: allow-list item ignored: %s", problem)
+    _, rows = store.events_page(
+        family="logs", since=now - max(TTL.values()), limit=MAX_BLOCK_EVENTS
+    )
+    incidents: list[Incident] = []
+    invalid: set[str] = set()
     for e in rows:
-        ttl = TTL.get(e.severity)
         kind = e.kind.removeprefix("logs.")
+        ttl = TTL.get(e.severity)
         if ttl is None or kind in NOT_BLOCKED or e.time + ttl <= now:
             continue
-        for source in e.indicators:
-            entry = found.setdefault(source, {"expires": e.time + ttl, "reasons": set()})
-            entry["expires"] = max(entry["expires"], e.time + ttl)
-            entry["reasons"].add(kind)
-    return [
-        {
-            "source": defang(clean(s, 100)),
-            "expires": v["expires"].isoformat(),
-            "reasons": sorted(clean(r, 100) for r in v["reasons"]),
-        }
-        for s, v in sorted(found.items(), key=lambda kv: kv[1]["expires"], reverse=True)
-    ]
+        sources = tuple(s for s in e.indicators if network(s) is not None)
+        invalid.update(s for s in e.indicators if s not in sources)
+        kind = kind if _DETECTOR_ID.fullmatch(kind) else "other"
+        incidents.append(Incident(kind, e.severity, e.time, e.time, sources, count=0))
+    every = build(incidents, now=now)
+    kept = build(incidents, now=now, allow=networks)
+    return BlockList(tuple(kept), len(every) - len(kept), len(invalid))
+
+
+def block_list(store: Store, now: datetime, allow: Sequence[str] = ()) -> dict[str, Any]:
+    """The block list as shown: each source (defanged), until when, why; and how many
+    sources were left out, and why (see :func:`block_entries`)."""
+    found = block_entries(store, now, allow)
+    return {
+        "entries": [
+            {
+                "source": defang(_shown_network(e.network)),
+                "expires": e.expires.isoformat(),
+                "reasons": list(e.reasons),
+            }
+            for e in found.entries
+        ],
+        "left_out": {"allowed": found.allowed, "not_addresses": found.not_addresses},
+        "formats": list(BLOCK_FILES),
+    }
+
+
+def block_file(store: Store, now: datetime, fmt: str, allow: Sequence[str] = ()) -> str:
+    """The block list as the file ``rempart logs blocklist --as fmt`` writes (only valid
+    addresses and networks; ``ValueError`` for an unknown ``fmt``)."""
+    from rempart.logs.blocklist import render
+
+    if fmt not in BLOCK_FILES:
+        raise ValueError(f"unknown format {clean(fmt, 40)!r}: use {', '.join(BLOCK_FILES)}")
+    return render(block_entries(store, now, allow).entries, fmt, now=now)
+
+
+def _shown_network(network: str) -> str:
+    """``203.0.113.7`` for a single address (``/32``, ``/128``), the network otherwise."""
+    net = ipaddress.ip_network(network)
+    return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
 
 
 # -- overview ----------------------------------------------------------------

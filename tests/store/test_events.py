@@ -82,3 +82,31 @@ def test_event_details_round_trip_and_are_replaced(store: Store) -> None:
     grown = replace(e, details=(*e.details, ("evidence", "access.log:2: GET /.env 404")))
     store.replace_events([grown])
     assert store.events()[0].details == grown.details
+
+
+def test_event_heads_are_the_page_without_its_json_columns(store: Store) -> None:
+    """What the timeline chart reads: the same events in the same order as events_page,
+    with targets, indicators and details left empty."""
+    from dataclasses import replace as _replace
+
+    t0 = T0
+    made = [
+        Event(
+            id=event_id("logs", "logs.flood.ip", t0 + timedelta(minutes=k), f"flood {k}"),
+            time=t0 + timedelta(minutes=k % 7),  # equal times: the id decides
+            kind="logs.flood.ip",
+            source="logs",
+            summary=f"flood {k} <script>",
+            severity=Severity.HIGH,
+            targets=("parti.example",),
+            indicators=(f"203.0.113.{k}",),
+            details=(("evidence", "GET /"),),
+        )
+        for k in range(20)
+    ]
+    store.add_events(made)
+    since, until = t0 + timedelta(minutes=1), t0 + timedelta(minutes=6)
+    full = store.events_page(since=since, until=until, limit=8)[1]
+    heads = store.event_heads(since=since, until=until, limit=8)
+    assert len(heads) == 8
+    assert heads == [_replace(e, targets=(), indicators=(), details=()) for e in full]

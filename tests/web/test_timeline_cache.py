@@ -190,3 +190,37 @@ def test_five_at_once_one_marker_lists_three(db: str) -> None:
     assert [api[i]["severity"] for i in members] == [api[i]["severity"] for i in worst_first]
     worst = api[members[0]]["severity"]
     assert merged[0]["aria-label"] == f"mail.suspicious ({worst}), 3 events"
+
+
+def test_the_list_under_the_chart_is_paged_the_chart_draws_every_event(db: str) -> None:
+    """600 events: the chart draws them all (aggregated above 400), the list shows the
+    newest 500 then the last 100 on page 2; a page past the end shows the last one."""
+    events = [
+        _event("logs.scan.paths", NOW - timedelta(hours=k + 1), f"scan #{k} {IMG}", Severity.LOW)
+        for k in range(600)
+    ]
+    with Store.open(db) as store:
+        store.add_events(events)
+        total = store.events_page(limit=0)[0]  # with the fixture's own events
+    expected = [e.id for e in events]  # newest first
+    client = _client(db)
+    first = client.get("/timeline?period=all")
+    second = client.get("/timeline?period=all&page=2")
+    beyond = client.get("/timeline?period=all&page=99")
+    for page in (first, second, beyond):
+        assert page.status_code == 200
+        assert IMG not in page.text
+    first_ids, second_ids = _row_ids(first.text), _row_ids(second.text)
+    mine = set(expected)
+    assert [i for i in first_ids + second_ids if i in mine] == expected
+    assert (len(first_ids), len(second_ids)) == (500, total - 500)
+    assert _row_ids(beyond.text) == second_ids
+    pager = HTMLParser(first.text).css_first("nav.pager")
+    assert pager is not None and "page 1 of 2" in pager.text()
+    counted = sum(int(m.get("data-count") or 1) for m in _markers(first.text))
+    assert counted >= 600  # every event is behind a marker (the seeded ones, too)
+
+
+def _row_ids(html: str) -> list[str]:
+    rows = HTMLParser(html).css("#timeline-events tbody tr[data-event-id]")
+    return [r.attributes["data-event-id"] or "" for r in rows]

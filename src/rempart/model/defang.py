@@ -49,8 +49,11 @@ def defang(indicator: str) -> str:
 
 def defang_text(text: str, domains: Iterable[str] = ()) -> str:
     """Defang every URL, address and IPv4 in free text, and each of ``domains``."""
-    out = _URL.sub(lambda m: defang_url(m.group(0)), text)
-    out = _EMAIL.sub(lambda m: f"{m.group(1)}[@]{defang_host(m.group(2))}", out)
+    out = text
+    if "://" in out:  # what every URL the pattern knows has; a scan less otherwise
+        out = _URL.sub(lambda m: defang_url(m.group(0)), out)
+    if "@" in out:
+        out = _EMAIL.sub(lambda m: f"{m.group(1)}[@]{defang_host(m.group(2))}", out)
     out = _IPV4.sub(lambda m: f"{m.group(1)}[.]{m.group(2)}", out)
     for domain in sorted({d for d in domains if "." in d}, key=len, reverse=True):
         out = re.sub(rf"(?i)(?<![\w\[.-]){re.escape(domain)}(?![\w-])", defang_host(domain), out)

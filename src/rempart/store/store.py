@@ -573,6 +573,34 @@ class Store:
             total = int(conn.execute(count).scalar_one())
             return total, [_event(row) for row in conn.execute(rows).mappings()]
 
+    def event_heads(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 5000,
+    ) -> list[Event]:
+        """The newest ``limit`` events of ``[since, until)``, newest first, without their
+        targets, indicators and details (left empty): what a chart draws, read without
+        decoding three JSON columns per row (about half the time of :meth:`events_page`).
+        """
+        c = t.events.c
+        stmt = select(c.id, c.time, c.kind, c.source, c.summary, c.severity)
+        stmt = stmt.where(*self._event_filters(None, since, until))
+        stmt = stmt.order_by(c.time.desc(), c.id).limit(max(limit, 0))
+        with self._read() as conn:
+            return [
+                Event(
+                    id=row.id,
+                    time=row.time,
+                    kind=row.kind,
+                    source=row.source,
+                    summary=row.summary,
+                    severity=Severity(row.severity),
+                )
+                for row in conn.execute(stmt)
+            ]
+
     def event_counts(
         self, *, family: str | None = None, since: datetime | None = None
     ) -> dict[str, int]:

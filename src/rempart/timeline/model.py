@@ -110,13 +110,14 @@ class TimelineEvent:
     zone_assumed: bool = False
 
     @classmethod
-    def from_store(cls, event: Event) -> TimelineEvent:
-        """An event the analyzers stored (times are exact, facts are our own)."""
+    def from_store(cls, event: Event, summary: str | None = None) -> TimelineEvent:
+        """An event the analyzers stored (times are exact, facts are our own); ``summary``
+        replaces the stored one (a view's cleaned, defanged text)."""
         return cls(
             id=event.id,
             time=event.time.astimezone(UTC),
             kind=event.kind,
-            summary=event.summary,
+            summary=event.summary if summary is None else summary,
             severity=event.severity,
             source=event.source,
             targets=event.targets,

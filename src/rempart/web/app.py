@@ -515,16 +515,22 @@ def _block_file(web: WebState, fmt: str) -> Response:
 
 
 @pages.get("/timeline", response_class=HTMLResponse)
-def page_timeline(request: Request, web: Web, period: str = "all") -> HTMLResponse:
+def page_timeline(request: Request, web: Web, period: str = "all", page: str = "1") -> HTMLResponse:
     chosen = _period(web, period)
     since, until = queries.period_bounds(chosen, web.campaign, web.now())
     timeline = queries.build_timeline(web.store, web.campaign, since, until)
+    rows = queries.TIMELINE_ROWS
+    pages = max(1, -(-len(timeline.events) // rows))
+    number = min(_page_number(page), pages)
+    data = queries.timeline_data(timeline, offset=(number - 1) * rows, limit=rows)
+    data |= {"page": number, "pages": pages, "per_page": rows}
     context = {
-        "data": queries.timeline_data(timeline),
+        "data": data,
         # the chart's text is escaped by matplotlib's SVG writer
         "svg": Markup(queries.chart_svg(timeline)),
         "period": chosen,
         "periods": queries.periods(web.campaign),
+        "pager_query": lambda p: urlencode({"period": chosen, "page": p}),
     }
     return _render(request, "timeline.html", context)
 

@@ -16,7 +16,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -44,6 +44,8 @@ MAX_COUNTED = 10_000
 """A search stops counting its matches beyond this (shown as "10,000+")."""
 MAX_TEXT = 2000
 """Characters of one free-text field shown (evidence, summaries)."""
+TIMELINE_ROWS = 500
+"""Events the timeline page lists per page under the chart (the chart draws them all)."""
 MAX_CHART_EVENTS = 5000
 """Events drawn on the timeline chart at most (the newest of the period)."""
 MAX_BLOCK_EVENTS = 2000
@@ -543,11 +545,11 @@ def build_timeline(
     from rempart.timeline.model import Timeline, TimelineEvent
     from rempart.timeline.sources import calendar_from_campaign
 
-    _, rows = store.events_page(since=since, until=until, limit=MAX_CHART_EVENTS)
-    # the chart writes summaries as labels: defanged like everywhere else
+    rows = store.event_heads(since=since, until=until, limit=MAX_CHART_EVENTS)
+    # the chart writes summaries as labels: cleaned and defanged here, once, like
+    # everywhere else (timeline_data shows them as they are now)
     events = tuple(
-        replace(TimelineEvent.from_store(e), summary=defang_text(clean(e.summary, 400)))
-        for e in reversed(rows)
+        TimelineEvent.from_store(e, defang_text(clean(e.summary, 400))) for e in reversed(rows)
     )
     moments = calendar_from_campaign(campaign).moments if campaign else ()
     name = campaign.organisation.name if campaign else "Campaign"
@@ -557,10 +559,14 @@ def build_timeline(
     return timeline if window is None else timeline.between(*window)
 
 
-def timeline_data(timeline: Any) -> dict[str, Any]:
-    """The timeline's moments and events as JSON-ready values (``local``: the time in the
-    timeline's zone, as shown)."""
+def timeline_data(timeline: Any, offset: int = 0, limit: int | None = None) -> dict[str, Any]:
+    """The timeline's moments and events (newest first, ``limit`` of them from ``offset``;
+    ``total``: how many there are) as JSON-ready values (``local``: the time in the
+    timeline's zone, as shown). ``timeline`` comes from :func:`build_timeline`, whose
+    summaries are already cleaned and defanged."""
     zone = timeline.zone
+    newest = sorted(timeline.events, key=lambda e: e.time, reverse=True)
+    shown = newest[offset:] if limit is None else newest[offset : offset + limit]
     return {
         "name": clean(timeline.name, 200),
         "zone": zone,
@@ -581,10 +587,11 @@ def timeline_data(timeline: Any) -> dict[str, Any]:
                 "local": local_time(e.time, zone, e.precision.value),
                 "kind": clean(e.kind, 100),
                 "severity": e.severity.value,
-                "summary": defang_text(clean(e.summary, 400)),
+                "summary": e.summary,
             }
-            for e in sorted(timeline.events, key=lambda e: e.time, reverse=True)
+            for e in shown
         ],
+        "total": len(newest),
     }
 
 

@@ -31,16 +31,30 @@
     return cell ? cell.textContent : "";
   }
 
-  function rowText(id) {
-    // a member of a marker, named as its row in the list: when · severity · kind · summary
-    var row = document.querySelector('tr[data-event-id="' + CSS.escape(id) + '"]');
-    if (!row) { return id; }
-    var cells = Array.prototype.map.call(row.cells, function (c) {
-      return c.textContent.trim();
-    });
-    var summary = cells[3] || "";
+  function shortLine(when, severity, kind, summary) {
+    summary = summary || "";
     if (summary.length > 120) { summary = summary.slice(0, 119) + "…"; }
-    return [cells[0], cells[1], cells[2], summary].join(" · ");
+    return [when, severity, kind, summary].join(" · ");
+  }
+
+  function nameMember(button, id) {
+    // a member of a marker, named as its row in the list: when · severity · kind · summary;
+    // a member listed on another page of the list is named from the API
+    var row = document.querySelector('tr[data-event-id="' + CSS.escape(id) + '"]');
+    if (row) {
+      var cells = Array.prototype.map.call(row.cells, function (c) {
+        return c.textContent.trim();
+      });
+      button.textContent = shortLine(cells[0], cells[1], cells[2], cells[3]);
+      return;
+    }
+    button.textContent = id;
+    fetch("/api/events/" + encodeURIComponent(id), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (e) {
+        if (e) { button.textContent = shortLine(e.time, e.severity, e.kind, e.summary); }
+      })
+      .catch(function () { /* the id stays: a click still opens the event */ });
   }
 
   function load(panel, id) {
@@ -109,7 +123,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.setAttribute("data-member", id);
-      button.textContent = rowText(id);
+      nameMember(button, id);
       button.addEventListener("click", function () { choose(panel, el, id); });
       item.appendChild(button);
       list.appendChild(item);

@@ -220,3 +220,27 @@ def test_migration_0005_goes_down_and_keys_the_rows_already_there(db_url: str) -
         assert tuple(row) == ("é" * SORT_PREFIX, "old.example.org")
         assert "ix_findings_title" not in indexes and "ix_findings_title_key" in indexes
         assert [f.id for f in store.findings_page(sort="title")[1]] == [found.id]
+
+
+def test_a_search_counted_to_the_end_leaves_the_indexes_to_the_planner(tmp_path: Any) -> None:
+    """A search reads every row it matches: walking the sort's index (and reading each
+    row behind it) would cost more than a filter's index and a sort of the matches, so
+    only unsearched pages and searches past their count limit name their index."""
+    with Store.open(str(tmp_path / "search.db")) as store:
+        _seed(store)
+        seen: list[str] = []
+
+        def keep(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if "LIMIT" in statement:
+                seen.append(statement)
+
+        event.listen(store._engine, "before_cursor_execute", keep)
+        store.findings_page(query="h0", status=Status.OPEN, sort="target", limit=5)
+        searched, seen[:] = list(seen), []
+        store.findings_window(query="h0", sort="target", limit=5, count_limit=3)
+        past_limit, seen[:] = list(seen), []
+        store.findings_page(status=Status.OPEN, sort="target", limit=5)
+        event.remove(store._engine, "before_cursor_execute", keep)
+        assert searched and not any("INDEXED BY" in s for s in searched)
+        assert any("INDEXED BY ix_findings_target_key" in s for s in past_limit)
+        assert any("INDEXED BY ix_findings_target_key" in s for s in seen)

@@ -513,7 +513,14 @@ class Store:
         where = _finding_filters(severity, status, analyzer, query, self._engine.dialect.name)
         limit, offset = max(limit, 0), max(offset, 0)
         page = _Page(
-            where, sort, limit, offset, *(f is not None for f in (severity, status, analyzer))
+            where,
+            sort,
+            limit,
+            offset,
+            severity=severity is not None,
+            status=status is not None,
+            analyzer=analyzer is not None,
+            searched=bool(query),
         )
         with self._read() as conn:
             searched = None
@@ -800,6 +807,8 @@ class _Page:
     severity: bool
     status: bool
     analyzer: bool
+    searched: bool = False
+    """A search (LIKE) is among the clauses."""
 
     def run_index(self) -> str:
         """The index a run of one severity is read from, newest first."""
@@ -836,19 +845,21 @@ def _ordered_ids(conn: Connection, page: _Page) -> tuple[int, list[str]]:
 
     By severity, the page is cut out of the per-severity runs (worst first), each read
     from the (status,) severity, last_seen index; other orders count, then walk their
-    index (:data:`_SORT_INDEX`).
+    index (:data:`_SORT_INDEX`). A search counted to the end reads every row it matches
+    anyway: the planner chooses its indexes (a filter's, then a sort of the matches).
     """
     from sqlalchemy import func
 
     c, where = t.findings.c, page.where
+    walk = _walk if not page.searched else lambda stmt, _index: stmt
     count = select(func.count()).select_from(t.findings).where(*where)
     if page.sort != "severity":
         total = int(conn.execute(count).scalar_one())
         stmt = select(c.id).where(*where).order_by(*_finding_order(c, page.sort))
-        stmt = _walk(stmt, _SORT_INDEX[page.sort]).limit(page.limit).offset(page.offset)
+        stmt = walk(stmt, _SORT_INDEX[page.sort]).limit(page.limit).offset(page.offset)
         return total, list(conn.execute(stmt).scalars())
     per_level = select(c.severity, func.count()).where(*where).group_by(c.severity)
-    counts = {sev: int(n) for sev, n in conn.execute(_walk(per_level, page.count_index()))}
+    counts = {sev: int(n) for sev, n in conn.execute(walk(per_level, page.count_index()))}
     ids: list[str] = []
     skip, want = page.offset, page.limit
     for level in _WORST_FIRST:
@@ -860,7 +871,7 @@ def _ordered_ids(conn: Connection, page: _Page) -> tuple[int, list[str]]:
             continue
         stmt = select(c.id).where(*where, c.severity == level.value)
         stmt = stmt.order_by(c.last_seen.desc(), c.id).limit(want).offset(skip)
-        got = list(conn.execute(_walk(stmt, page.run_index())).scalars())
+        got = list(conn.execute(walk(stmt, page.run_index())).scalars())
         ids += got
         skip, want = 0, want - len(got)
     return sum(counts.values()), ids

@@ -182,6 +182,28 @@ def test_demo_story_is_dated_in_the_campaign(demo: Run) -> None:
     assert f"{len(demo.events)} events on the campaign's chart." in demo.text
 
 
+def test_demo_dashboard_tells_the_story_at_the_demo_now(demo: Run) -> None:
+    """The served dashboard's clock is the demo's now: the week's mail and incidents and
+    the next risk window are the story's, not those of the day the demo runs."""
+    from fastapi.testclient import TestClient
+
+    from rempart.demo.steps import DEMO_NOW, load_dashboard
+    from rempart.model.campaign import load_campaign
+
+    dashboard = load_dashboard(str(demo.folder / "demo.db"), load_campaign(campaign_path()))
+    assert dashboard.app is not None, dashboard.missing or dashboard.problem
+    client = TestClient(dashboard.app, base_url="http://127.0.0.1:8765")
+    data = client.get("/api/overview").json()
+    assert data["now"] == DEMO_NOW.isoformat()
+    assert data["mail_week"]["mail.phishing"] == len(LURES)
+    risk = data["next_risk"]
+    assert (risk["moment"], risk["start_local"]) == (
+        "Electoral silence before the first round",
+        "2027-04-22 00:00 CEST",
+    )
+    assert "as of 2027-04-20 12:00 CEST" in client.get("/").text
+
+
 def test_demo_briefing(demo: Run) -> None:
     if find_spec("rempart.report") is None:
         assert "the briefing is not available in this version" in demo.text

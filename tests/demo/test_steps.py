@@ -142,7 +142,7 @@ def _fake_web(monkeypatch: pytest.MonkeyPatch, serve: Any) -> None:
     package = types.ModuleType("rempart.web")
     web_app = types.ModuleType("rempart.web.app")
     server = types.ModuleType("rempart.web.server")
-    web_app.create_app = lambda db, plan: ("app", db, plan.organisation.name)  # type: ignore[attr-defined]
+    web_app.create_app = lambda db, plan, now: ("app", db, plan.organisation.name, now())  # type: ignore[attr-defined]
     server.serve = serve  # type: ignore[attr-defined]
     package.app, package.server = web_app, server  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "rempart.web", package)
@@ -167,7 +167,7 @@ def test_dashboard_served_on_loopback_until_ctrl_c(
     address = demo_module._address(board, port, console)
     assert address == f"http://127.0.0.1:{port}/"
     assert demo_module._serve(board, address, console) == []
-    assert served == [(("app", "x.db", "Mouvement Exemple"), "127.0.0.1", port)]
+    assert served == [(("app", "x.db", "Mouvement Exemple", steps.DEMO_NOW), "127.0.0.1", port)]
     assert f"Dashboard: {address} — press Ctrl-C to stop." in out.getvalue()
     assert "Dashboard stopped." in out.getvalue()
 
@@ -177,7 +177,7 @@ def test_dashboard_that_fails_to_build_is_one_line(
 ) -> None:
     _fake_web(monkeypatch, lambda *a: None)
 
-    def broken(db: str, plan: Campaign) -> None:
+    def broken(db: str, plan: Campaign, now: Any) -> None:
         raise RuntimeError("no templates")
 
     sys.modules["rempart.web.app"].create_app = broken  # type: ignore[attr-defined]

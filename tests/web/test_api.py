@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -151,6 +151,7 @@ def test_api_events_mail_logs(client: TestClient) -> None:
         {
             "source": "203[.]0[.]113[.]7",
             "expires": (EVENTS[3].time + timedelta(hours=24)).isoformat(),
+            "expires_local": "2025-03-11 10:00 CET",  # the campaign's zone
             "reasons": ["flood.ip"],
         }
     ]
@@ -262,3 +263,26 @@ def test_mail_reasons_and_log_evidence_are_shown_escaped(client: TestClient) -> 
     logs = client.get("/logs").text
     assert "access.log:7: GET /&#34;&gt;&lt;img src=x onerror=alert(1)&gt; 200" in logs
     assert "<dt>fix</dt><dd><code>{{7*7}}</code></dd>" in logs  # shown, never evaluated
+
+
+def test_mail_and_log_times_are_shown_in_the_campaign_zone(client: TestClient) -> None:
+    """Every page reads times in the campaign's zone (Europe/Paris here), the UTC time
+    in the cell's title; the API gives both."""
+    from datetime import UTC as _UTC
+    from zoneinfo import ZoneInfo
+
+    from selectolax.lexbor import LexborHTMLParser
+
+    paris = ZoneInfo("Europe/Paris")
+    for area in ("mail", "logs"):
+        page = client.get(f"/{area}").text
+        assert "times in Europe/Paris" in page
+        api = client.get(f"/api/{area}").json()["items"]
+        cells = LexborHTMLParser(page).css("table.rows tbody td.when")
+        shown = {c.attributes["title"]: c.text() for c in cells}
+        assert api, area
+        for item in api:
+            when = datetime.fromisoformat(item["time"]).astimezone(_UTC).astimezone(paris)
+            expected = f"{when:%Y-%m-%d %H:%M %Z}"
+            assert item["local"] == expected
+            assert shown[item["time"]] == expected

@@ -96,11 +96,11 @@ def test_api_block_list_leaves_out_the_allowed(client: TestClient) -> None:
     data = client.get("/api/logs").json()
     assert data["block_list"] == [
         {"source": "192[.]0[.]2[.]66", "expires": "2025-03-11T09:00:00+00:00",
-         "reasons": ["other"]},
+         "expires_local": "2025-03-11 09:00 UTC", "reasons": ["other"]},
         {"source": "198[.]51[.]100[.]7", "expires": "2025-03-11T11:00:00+00:00",
-         "reasons": ["flood.ip", "scan.probing"]},
+         "expires_local": "2025-03-11 11:00 UTC", "reasons": ["flood.ip", "scan.probing"]},
         {"source": "2001:db8::/48", "expires": "2025-03-10T16:00:00+00:00",
-         "reasons": ["scan.probing"]},
+         "expires_local": "2025-03-10 16:00 UTC", "reasons": ["scan.probing"]},
     ]  # fmt: skip
     assert data["block_list_left_out"] == {"allowed": 1, "not_addresses": len(HOSTILE_SOURCES)}
 

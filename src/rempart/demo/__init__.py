@@ -145,7 +145,8 @@ def _serve(dashboard: steps.Dashboard, address: str, out: Console) -> list[str]:
         reason = dashboard.missing or dashboard.problem
         out.print(f"[yellow]No dashboard:[/yellow] {escape(reason)}.")
         return [dashboard.problem] if dashboard.problem else []
-    out.print(f"\n[bold]Dashboard: {address}[/bold] — press Ctrl-C to stop.")
+    out.print(f"\n[bold]Dashboard: {address}[/bold] — press Ctrl-C to stop. Its clock is "
+              f"the demo's now, {steps.DEMO_NOW:%a %d %b %Y %H:%M}.")  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the dashboard stops
         dashboard.serve(dashboard.app, HOST, int(address.rstrip("/").rpartition(":")[2]))
     out.print("Dashboard stopped.")

@@ -337,9 +337,10 @@ class Dashboard:
     """Why the dashboard could not be built."""
 
 
-def load_dashboard(db: str, campaign: Campaign) -> Dashboard:
-    """The dashboard's application on the demo's store (``rempart serve``'s code), or the
-    reason it is not available."""
+def load_dashboard(db: str, campaign: Campaign, *, now: datetime = DEMO_NOW) -> Dashboard:
+    """The dashboard's application on the demo's store (``rempart serve``'s code) with its
+    clock at the demo's ``now`` (the week's mail and incidents, the next risk window are
+    the story's), or the reason it is not available."""
     try:
         from rempart.web import app as web_app
         from rempart.web import server
@@ -348,7 +349,7 @@ def load_dashboard(db: str, campaign: Campaign) -> Dashboard:
     except (ImportError, AttributeError) as exc:
         return Dashboard(missing=f"the dashboard is not available in this version ({exc})")
     try:
-        return Dashboard(create_app(db, campaign), serve)
+        return Dashboard(create_app(db, campaign, now=lambda: now), serve)
     except Exception as exc:  # another module's failure: one line, and the demo goes on
         log.debug("dashboard failed", exc_info=True)
         return Dashboard(problem=f"the dashboard could not start: {type(exc).__name__}: {exc}")

@@ -352,7 +352,9 @@ def api_events(web: Web, kind: str = "", since: str = "", page: str = "1") -> di
     """Events whose kind is ``kind`` or starts with it and a dot (``logs``), from ``since``
     (ISO date or time, or ``7d``, ``12h``). Indicators are defanged."""
     family = queries.clean(kind, 100).strip() or None
-    return queries.events_page(web.store, family, _since(web, since), _page_number(page))
+    return queries.events_page(
+        web.store, family, _since(web, since), _page_number(page), _zone(web)
+    )
 
 
 @api.get("/events/{event_id}", summary="One event")
@@ -367,7 +369,9 @@ def api_event(web: Web, event_id: str) -> dict[str, Any]:
 @api.get("/mail", summary="Mail triage results")
 def api_mail(web: Web, since: str = "", page: str = "1") -> dict[str, Any]:
     """``mail.*`` events (verdicts and waves), newest first, with counts per kind."""
-    return queries.events_page(web.store, "mail", _since(web, since), _page_number(page))
+    return queries.events_page(
+        web.store, "mail", _since(web, since), _page_number(page), _zone(web)
+    )
 
 
 @api.get("/logs", summary="Log incidents and the block list")
@@ -376,8 +380,10 @@ def api_logs(web: Web, since: str = "", page: str = "1") -> dict[str, Any]:
     blocking (defanged), the campaign's ``[logs] allow`` applied: ``block_list_left_out``
     counts the sources left out as allowed, or as not an IP address. Search-engine
     crawlers are not verified here (only ``rempart logs blocklist --verify-crawlers``)."""
-    data = queries.events_page(web.store, "logs", _since(web, since), _page_number(page))
-    blocks = queries.block_list(web.store, web.now(), _allow_list(web))
+    data = queries.events_page(
+        web.store, "logs", _since(web, since), _page_number(page), _zone(web)
+    )
+    blocks = queries.block_list(web.store, web.now(), _allow_list(web), _zone(web))
     data["block_list"] = blocks["entries"]
     data["block_list_left_out"] = blocks["left_out"]
     return data
@@ -468,15 +474,15 @@ def page_set_status(
 
 
 def _events_page(request: Request, web: Web, area: str, page: str, since: str) -> HTMLResponse:
-    data = queries.events_page(web.store, area, _since(web, since), _page_number(page))
+    data = queries.events_page(web.store, area, _since(web, since), _page_number(page), _zone(web))
     context = {
         "data": data,
         "area": area,
-        "block_list": [],
+        "zone": _zone(web),
         "pager_query": lambda p: urlencode({k: v for k, v in (("page", p), ("since", since)) if v}),
     }
     if area == "logs":
-        context["blocks"] = queries.block_list(web.store, web.now(), _allow_list(web))
+        context["blocks"] = queries.block_list(web.store, web.now(), _allow_list(web), _zone(web))
         return _render(request, "logs.html", context)
     return _render(request, "events.html", context)
 
@@ -498,6 +504,11 @@ def page_logs_blocklist(web: Web, fmt: FormatParam = "nginx") -> Response:
         return _block_file(web, fmt)
     except ValueError as exc:
         return PlainTextResponse(f"{exc}\n", status_code=400)
+
+
+def _zone(web: WebState) -> str:
+    """The campaign's time zone (``[timeline] zone``): times are shown in it."""
+    return web.campaign.timeline.zone if web.campaign is not None else "UTC"
 
 
 def _allow_list(web: WebState) -> tuple[str, ...]:

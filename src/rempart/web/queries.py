@@ -250,9 +250,10 @@ def parse_since(raw: str, now: datetime) -> tuple[datetime | None, str | None]:
 
 
 def events_page(
-    store: Store, family: str | None, since: datetime | None, page: int
+    store: Store, family: str | None, since: datetime | None, page: int, zone: str = "UTC"
 ) -> dict[str, Any]:
-    """One page of events (newest first) of ``family`` from ``since``, with the total."""
+    """One page of events (newest first) of ``family`` from ``since``, with the total;
+    ``local``: each event's time as read in ``zone`` (the campaign's)."""
     total, rows = store.events_page(
         family=family or None, since=since, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
@@ -264,7 +265,7 @@ def events_page(
         "kind": family,
         "since": since.isoformat() if since else None,
         "counts": dict(sorted(store.event_counts(family=family or None, since=since).items())),
-        "items": [event_view(e) for e in rows],
+        "items": [event_view(e) | {"local": local_time(e.time, zone)} for e in rows],
     }
 
 
@@ -319,15 +320,19 @@ def block_entries(store: Store, now: datetime, allow: Sequence[str] = ()) -> Blo
     return BlockList(tuple(kept), len(every) - len(kept), len(invalid))
 
 
-def block_list(store: Store, now: datetime, allow: Sequence[str] = ()) -> dict[str, Any]:
-    """The block list as shown: each source (defanged), until when, why; and how many
-    sources were left out, and why (see :func:`block_entries`)."""
+def block_list(
+    store: Store, now: datetime, allow: Sequence[str] = (), zone: str = "UTC"
+) -> dict[str, Any]:
+    """The block list as shown: each source (defanged), until when (``expires_local``: in
+    ``zone``), why; and how many sources were left out, and why (see
+    :func:`block_entries`)."""
     found = block_entries(store, now, allow)
     return {
         "entries": [
             {
                 "source": defang(_shown_network(e.network)),
                 "expires": e.expires.isoformat(),
+                "expires_local": local_time(e.expires, zone),
                 "reasons": list(e.reasons),
             }
             for e in found.entries
@@ -483,6 +488,7 @@ def overview(store: Store, campaign: Campaign | None, now: datetime) -> dict[str
     zone = campaign.timeline.zone if campaign else "UTC"
     return {
         "now": now.isoformat(),
+        "now_local": local_time(now, zone),
         "zone": zone,
         "campaign": clean(campaign.organisation.name, 200) if campaign else None,
         "severities": [s.value for s in sorted(Severity, key=lambda s: -s.rank)],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -286,3 +287,17 @@ def test_mail_and_log_times_are_shown_in_the_campaign_zone(client: TestClient) -
             expected = f"{when:%Y-%m-%d %H:%M %Z}"
             assert item["local"] == expected
             assert shown[item["time"]] == expected
+
+
+def test_finding_times_are_shown_in_the_campaign_zone(client: TestClient) -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    api = client.get("/api/findings").json()["items"]
+    page = LexborHTMLParser(client.get("/findings").text)
+    shown = {c.attributes["title"]: c.text() for c in page.css("table.rows tbody td.when")}
+    first = api[0]
+    local = datetime.fromisoformat(first["last_seen"]).astimezone(ZoneInfo("Europe/Paris"))
+    assert shown[first["last_seen"]] == f"{local:%Y-%m-%d %H:%M %Z}"
+    detail = LexborHTMLParser(client.get(f"/findings/{first['id']}").text)
+    history = [c.text() for c in detail.css("td.when")]
+    assert history and all(text.endswith((" CET", " CEST")) for text in history)

@@ -89,7 +89,8 @@ class WebState:
     """The CSRF token of the whole server when there is no login."""
 
 
-def _templates() -> Environment:
+def _templates(zone: str = "UTC") -> Environment:
+    """The pages' templates; ``|local`` writes an ISO time as read in ``zone``."""
     env = Environment(
         loader=PackageLoader("rempart.web", "templates"),
         autoescape=True,
@@ -97,7 +98,18 @@ def _templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["local"] = lambda iso: _local(iso, zone)
     return env
+
+
+def _local(iso: str | None, zone: str) -> str:
+    """``iso`` (an aware ISO time) in ``zone``, as the dashboard shows times; "" for none."""
+    if not iso:
+        return ""
+    try:
+        return queries.local_time(datetime.fromisoformat(iso), zone)
+    except ValueError:
+        return iso
 
 
 def create_app(
@@ -114,7 +126,8 @@ def create_app(
     Raises :class:`StoreError` when the store cannot be opened.
     """
     store = Store.open(db)
-    state = WebState(store, campaign, auth, _templates(), now or utcnow, Sessions(store))
+    zone = campaign.timeline.zone if campaign is not None else "UTC"
+    state = WebState(store, campaign, auth, _templates(zone), now or utcnow, Sessions(store))
     app = FastAPI(
         title="Rempart dashboard",
         version="1",

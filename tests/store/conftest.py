@@ -63,6 +63,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url(pg_admin: Engine) -> Iterator[str]:
+    """A PostgreSQL-only ``--db`` value (a fresh schema), for what SQLite does not have."""
+    yield from _pg_schema_url(pg_admin)
+
+
+@pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
     """An open, migrated, empty store."""
     with Store.open(db_url) as opened:

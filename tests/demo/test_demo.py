@@ -224,3 +224,18 @@ def test_demo_summary_lists_every_step_and_file(demo: Run) -> None:
     assert "not served (--no-serve)" in summary
     for name in ("access.log", "blocklist.conf", "timeline.html", "timeline.png", "fr-2017.html"):
         assert str(demo.folder / name) in summary
+
+
+def test_demo_run_again_in_its_folder_tells_the_same_story(demo: Run) -> None:
+    """A second run in the same folder starts from a fresh store: the same events (the
+    first audit does not reopen what the second fixed), and it says so."""
+    buffer = io.StringIO()
+    code = run_demo(keep=demo.folder, console=Console(file=buffer, width=200),
+                    progress=Console(file=io.StringIO(), width=120))  # fmt: skip
+    text = " ".join(buffer.getvalue().split())
+    assert code == 0, text
+    assert "Earlier demo store removed:" in text
+    with Store.open(str(demo.folder / "demo.db")) as store:
+        again = store.events()
+    assert sorted(e.id for e in again) == sorted(e.id for e in demo.events)
+    assert not any(e.kind == "finding.reopened" for e in again)

@@ -79,6 +79,8 @@ def run_demo(
     with tempfile.TemporaryDirectory(prefix="rempart-demo-") as tmp:
         folder = (keep or Path(tmp)).resolve()
         folder.mkdir(parents=True, exist_ok=True)
+        if db is None:
+            _fresh_store(folder / "demo.db", out)
         store_url = db or str(folder / "demo.db")
         campaign = load_campaign(campaign_path())
         with Bar(progress or Console(stderr=True)) as bar:
@@ -95,6 +97,18 @@ def run_demo(
         if dashboard is not None:
             told = replace(told, problems=(*told.problems, *_serve(dashboard, address, out)))
     return 2 if told.problems else 0
+
+
+def _fresh_store(path: Path, out: Console) -> None:
+    """Remove an earlier run's demo store: the story starts from nothing every time (run
+    twice on one store, the first audit would reopen what the second one fixed)."""
+    old = [
+        p for p in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm"))) if p.exists()
+    ]
+    for p in old:
+        p.unlink()
+    if old:
+        out.print(f"[dim]Earlier demo store removed: {escape(str(path))}[/dim]")
 
 
 def _story(store: Store, campaign: Campaign, folder: Path, out: Console, bar: Bar) -> Told:

@@ -290,3 +290,35 @@ def test_without_pg_trgm_search_scans_and_says_so(
     scans = [m for m in warnings if m.startswith("finding search scans the whole table: ")]
     assert len(scans) == 1, warnings
     assert "pg_trgm" in scans[0]
+
+
+def test_search_index_made_at_open_once_pg_trgm_can_be_had(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Migrated where pg_trgm could not be created, the store makes the GIN indexes the
+    first time it is opened with the extension available, and searches with them."""
+    found = _findings()
+    refuse = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+
+    def fail(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> Any:
+        return ("CREATE EXTENSION rempart_no_such_extension" if refuse in statement
+                else statement), params  # fmt: skip
+
+    event.listen(Engine, "before_cursor_execute", fail, retval=True)
+    try:
+        with Store.open(pg_url) as store:
+            assert not store._search_indexed
+            _record(store, found)
+    finally:
+        event.remove(Engine, "before_cursor_execute", fail)
+    caplog.set_level(logging.WARNING)
+    with Store.open(pg_url) as store:
+        assert store._search_indexed
+        assert _search_objects(store) == {f"ix_findings_search_{c}" for c in SEARCHED}
+        for query in ("dmarc", "élection", "zz-none-zz"):
+            assert _found(store, query, count_limit=100) == _expected(found, query)
+    made = [r.getMessage() for r in caplog.records if "search index made now" in r.getMessage()]
+    assert len(made) == 1
+    with Store.open(pg_url) as store:  # made once: the next open finds them
+        assert store._search_indexed
+    assert len([r for r in caplog.records if "search index made now" in r.getMessage()]) == 1

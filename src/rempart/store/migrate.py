@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-_PG_MIGRATION_LOCK = 0x52454D50  # "REMP": serialises concurrent migrations on PostgreSQL
+PG_MIGRATION_LOCK = 0x52454D50  # "REMP": serialises concurrent migrations on PostgreSQL
 
 
 def alembic_config() -> Config:
@@ -54,7 +54,7 @@ def upgrade(engine: Engine) -> None:
             return
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
         _check_known(conn)
         config = alembic_config()
         config.attributes["connection"] = conn

@@ -38,7 +38,7 @@ from rempart.model.findings import (
 )
 from rempart.store import schema as t
 from rempart.store.engine import SQLITE_BEGIN, create_store_engine
-from rempart.store.migrate import upgrade
+from rempart.store.migrate import PG_MIGRATION_LOCK, upgrade
 from rempart.store.urls import redact, resolve_db_url
 
 logger = logging.getLogger(__name__)
@@ -831,11 +831,38 @@ def _search_indexed(engine: Engine) -> bool:
             indexes = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
             if set(conn.exec_driver_sql(indexes).scalars()) >= _PG_SEARCH_INDEXES:
                 return True
-            why = _pg_no_search_index(conn)
+        why = _pg_repair_search_index(engine)
     except DBAPIError as exc:
         why = f"cannot tell whether the search index is there: {_reason(exc)}"
+    if why is None:
+        return True
     logger.warning("finding search scans the whole table: %s", why)
     return False
+
+
+def _pg_repair_search_index(engine: Engine) -> str | None:
+    """Make migration 0007's GIN indexes when they are missing (pg_trgm could not be had
+    when the store was migrated) and the extension can be had now; None once they are
+    there, else why not. Under the migrations' lock: two processes opening the store
+    at once build them once."""
+    with engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except DBAPIError:
+            return _pg_no_search_index(conn)
+        found = "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n"
+        found += " ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+        schema = str(conn.exec_driver_sql(found).scalar_one())
+        opclass = f"{conn.dialect.identifier_preparer.quote_schema(schema)}.gin_trgm_ops"
+        for name in _SEARCHED:
+            conn.exec_driver_sql(
+                f"CREATE INDEX IF NOT EXISTS ix_findings_search_{name} "
+                f'ON findings USING gin ("{name}" {opclass})'
+            )
+    logger.warning("finding search index made now (pg_trgm was missing when migrated)")
+    return None
 
 
 def _pg_no_search_index(conn: Connection) -> str:

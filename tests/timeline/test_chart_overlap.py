@@ -94,3 +94,25 @@ def test_aggregated_marks_carry_their_events() -> None:
     assert p.aggregated
     assert sorted(i for m in p.marks for i in m.ids) == sorted([e.id for e in events] + ["far"])
     assert all(len(m.ids) == m.count and m.offset == 0.0 for m in p.marks)
+
+
+def test_a_label_is_not_written_over_a_marker_stacked_on_its_side() -> None:
+    """The critical lure's label would run over the markers stacked above the lane's
+    middle three hours later (past a marker's width, ~2 h on a week): it goes below; with markers in the way on both sides it is
+    left unwritten (the list and the marker's detail still say it)."""
+    later = T0 + timedelta(hours=3)
+    crowd = [phishing(f"c{i}", later, Severity.LOW) for i in range(2)]  # rows 0 and +0.26
+    p = chart.plan(week(phishing("worst", T0, Severity.CRITICAL), *crowd))
+    rows = {m.ids: row for m, _flip, row in chart.event_label_rows(p, "phishing")}
+    assert rows[("worst",)] == 1
+    both = [phishing(f"d{i}", later, Severity.LOW) for i in range(3)]  # 0, +0.26, -0.26
+    p = chart.plan(week(phishing("worst", T0, Severity.CRITICAL), *both))
+    rows = {m.ids: row for m, _flip, row in chart.event_label_rows(p, "phishing")}
+    assert rows[("worst",)] is None
+    alone = chart.plan(week(phishing("worst", T0, Severity.CRITICAL)))
+    assert [row for _m, _f, row in chart.event_label_rows(alone, "phishing")] == [0]
+
+
+def test_fit_labels_respects_blocked_spans() -> None:
+    assert chart.fit_labels([0.1, 0.5], [0.2, 0.2], 2, [0, 1], [[(0.25, 0.26)], []]) == [1, 0]
+    assert chart.fit_labels([0.1], [0.2], 2, [0], [[(0.0, 0.5)], [(0.2, 0.21)]]) == [None]

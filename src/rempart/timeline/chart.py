@@ -77,6 +77,8 @@ MAX_LABEL_ROWS = 6
 """Moment names are staggered on at most this many rows above the lanes."""
 MAX_MOMENT_LABELS = 80
 """At most this many moments are named on the chart (rounds, silences, campaign first)."""
+LABEL_GAP_PT = 6
+"""Points between an event's marker and its label (more than a marker's radius)."""
 STACK_OFFSETS = (0.0, 0.26, -0.26)
 """Vertical offsets (in lanes) of the rows marks of one lane are stacked on when they would
 cover each other: apart by more than the largest marker, inside the lane."""
@@ -720,11 +722,18 @@ def stagger(lefts: Sequence[float], widths: Sequence[float], rows: int) -> list[
 
 
 def fit_labels(
-    lefts: Sequence[float], widths: Sequence[float], rows: int, order: Sequence[int]
+    lefts: Sequence[float],
+    widths: Sequence[float],
+    rows: int,
+    order: Sequence[int],
+    blocked: Sequence[Sequence[tuple[float, float]]] = (),
 ) -> list[int | None]:
     """A row for each label taken in ``order`` (most important first), on the first row
-    where it overlaps no label already placed; None when no row is free (left unwritten)."""
+    where it overlaps no label already placed nor a span of ``blocked[row]`` (markers in
+    the way); None when no row is free (left unwritten)."""
     taken: list[list[tuple[float, float]]] = [[] for _ in range(max(rows, 1))]
+    for free, spans in zip(taken, blocked, strict=False):
+        free.extend(spans)
     placed: list[int | None] = [None] * len(lefts)
     for i in order:
         a, b = lefts[i], lefts[i] + widths[i]
@@ -827,24 +836,39 @@ def _bin_size(count: int) -> float:
     return _BIN_SIZES[-1][1]
 
 
+def event_label_rows(p: Plan, lane: str) -> list[tuple[Mark, bool, int | None]]:
+    """The labelled marks of ``lane``, whether each label is written leftwards, and its
+    row (0 above the lane's middle, 1 below; None: left unwritten). The most severe are
+    placed first; a row is refused where the label would cover another label or a
+    marker stacked on that side of the lane (:data:`STACK_OFFSETS`)."""
+    marks = [m for m in p.marks if m.lane == lane and m.label]
+    xs = [_fraction(p, m.time) for m in marks]
+    widths = [_label_width(m.label, 6.5) for m in marks]
+    flips = [_flip(x, w) for x, w in zip(xs, widths, strict=True)]
+    gap = LABEL_GAP_PT / 72 / (WIDTH_IN * (_RIGHT - _LEFT)) * (1 + 2 * _PAD)
+    lefts = [x - gap - w if f else x + gap for x, w, f in zip(xs, widths, flips, strict=True)]
+    order = sorted(range(len(marks)), key=lambda i: (-marks[i].severity.rank, xs[i]))
+    half = marker_width(p.start, p.end) / (p.end - p.start) / 2
+    blocked: list[list[tuple[float, float]]] = [[], []]
+    for m in p.marks:
+        if m.lane == lane and m.offset:
+            x = _fraction(p, m.time)
+            blocked[0 if m.offset > 0 else 1].append((x - half, x + half))
+    rows = fit_labels(lefts, widths, 2, order, blocked)
+    return list(zip(marks, flips, rows, strict=True))
+
+
 def _draw_event_labels(p: Plan, ax: Axes, lanes_y: dict[str, int]) -> None:
-    """Summaries of the labelled events above or below their lane; the most severe first,
-    a label that would overlap another on both sides is left out."""
+    """Summaries of the labelled events above or below their lane (see
+    :func:`event_label_rows`)."""
     for lane, y in lanes_y.items():
-        marks = [m for m in p.marks if m.lane == lane and m.label]
-        xs = [_fraction(p, m.time) for m in marks]
-        widths = [_label_width(m.label, 6.5) for m in marks]
-        flips = [_flip(x, w) for x, w in zip(xs, widths, strict=True)]
-        lefts = [x - w if f else x for x, w, f in zip(xs, widths, flips, strict=True)]
-        order = sorted(range(len(marks)), key=lambda i: (-marks[i].severity.rank, xs[i]))
-        rows = fit_labels(lefts, widths, 2, order)
-        for mark, flip, row in zip(marks, flips, rows, strict=True):
+        for mark, flip, row in event_label_rows(p, lane):
             if row is None:
                 continue
             ax.annotate(
                 mark.label,
                 (_num(mark.time), y + (0.2 if row == 0 else -0.2)),
-                xytext=(-6 if flip else 6, 0),  # clear of a marker stacked on the same spot
+                xytext=(-LABEL_GAP_PT if flip else LABEL_GAP_PT, 0),  # clear of its marker
                 textcoords="offset points",
                 annotation_clip=False,
                 fontsize=6.5,

@@ -98,8 +98,9 @@ def test_aggregated_marks_carry_their_events() -> None:
 
 def test_a_label_is_not_written_over_a_marker_stacked_on_its_side() -> None:
     """The critical lure's label would run over the markers stacked above the lane's
-    middle three hours later (past a marker's width, ~2 h on a week): it goes below; with markers in the way on both sides it is
-    left unwritten (the list and the marker's detail still say it)."""
+    middle three hours later (past a marker's width, ~2 h on a week): it goes below;
+    with markers in the way on both sides it is left unwritten (the list and the
+    marker's detail still say it)."""
     later = T0 + timedelta(hours=3)
     crowd = [phishing(f"c{i}", later, Severity.LOW) for i in range(2)]  # rows 0 and +0.26
     p = chart.plan(week(phishing("worst", T0, Severity.CRITICAL), *crowd))

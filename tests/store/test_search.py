@@ -8,6 +8,7 @@ check, scope or evidence, ASCII case folded), computed here in Python.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -322,3 +323,31 @@ def test_search_index_made_at_open_once_pg_trgm_can_be_had(
     with Store.open(pg_url) as store:  # made once: the next open finds them
         assert store._search_indexed
     assert len([r for r in caplog.records if "search index made now" in r.getMessage()]) == 1
+
+
+def test_sqlite_vacuum_after_rows_were_deleted_keeps_the_index_right(tmp_path: Any) -> None:
+    """The FTS table is tied to findings' implicit rowids. Rempart never deletes a
+    finding (rowids stay 1..N), but a technician may clean rows by hand, then VACUUM:
+    the rowids (with gaps) must stay what the index holds."""
+    found = _findings()
+    with Store.open(str(tmp_path / "vacuum.db")) as store:
+        _record(store, found)
+        gone = {f.id for f in found[::4]}
+        with store._engine.begin() as conn:
+            for finding_id in gone:
+                conn.execute(text("DELETE FROM finding_history WHERE finding_id = :i"),
+                             {"i": finding_id})  # fmt: skip
+                conn.execute(text("DELETE FROM findings WHERE id = :i"), {"i": finding_id})
+        raw = sqlite3.connect(tmp_path / "vacuum.db", isolation_level=None)
+        try:
+            before = dict(raw.execute("SELECT id, rowid FROM findings"))
+            raw.execute("VACUUM")
+            assert dict(raw.execute("SELECT id, rowid FROM findings")) == before
+            raw.execute(
+                "INSERT INTO findings_fts(findings_fts, rank) VALUES ('integrity-check', 1)"
+            )
+        finally:
+            raw.close()
+        kept = [f for f in found if f.id not in gone]
+        for query in ("dmarc", "élection", "HOST_1", "zz-none-zz"):
+            assert _found(store, query, count_limit=1000) == _expected(kept, query), query

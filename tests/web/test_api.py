@@ -297,7 +297,7 @@ def test_finding_times_are_shown_in_the_campaign_zone(client: TestClient) -> Non
     shown = {c.attributes["title"]: c.text() for c in page.css("table.rows tbody td.when")}
     first = api[0]
     local = datetime.fromisoformat(first["last_seen"]).astimezone(ZoneInfo("Europe/Paris"))
-    assert shown[first["last_seen"]] == f"{local:%Y-%m-%d %H:%M %Z}"
+    assert shown[first["last_seen"]] == first["last_seen_local"] == f"{local:%Y-%m-%d %H:%M %Z}"
     detail = LexborHTMLParser(client.get(f"/findings/{first['id']}").text)
     history = [c.text() for c in detail.css("td.when")]
     assert history and all(text.endswith((" CET", " CEST")) for text in history)

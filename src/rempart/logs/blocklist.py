@@ -112,7 +112,7 @@ def build(
             net = network(source)
             if net is None:
                 continue
-            if source in skip or _allowed(net, allow):
+            if source in skip or allowed(net, allow):
                 continue
             until, kinds = found.get(net, (expires, set()))
             found[net] = (max(until, expires), kinds | {incident.kind})
@@ -122,7 +122,8 @@ def build(
     ]
 
 
-def _allowed(net: Network, allow: Sequence[Network]) -> bool:
+def allowed(net: Network, allow: Sequence[Network]) -> bool:
+    """Whether ``net`` is inside, or holds, one of the ``allow`` networks."""
     return any(
         net.version == a.version and (net.subnet_of(a) or a.subnet_of(net))  # type: ignore[arg-type]
         for a in allow

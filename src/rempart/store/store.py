@@ -514,7 +514,7 @@ class Store:
         if sort not in self.FINDING_SORTS:
             raise ValueError(f"sort {sort!r} is not one of {', '.join(self.FINDING_SORTS)}")
         dialect = self._engine.dialect.name
-        filters = _finding_filters(severity, status, analyzer, None, dialect)
+        filters = _finding_filters(severity, status, analyzer)
         search = _search(query, dialect, self._search_indexed) if query else None
         where = filters + (search.clauses() if search else [])
         limit, offset = max(limit, 0), max(offset, 0)
@@ -746,15 +746,10 @@ _FTS = table("findings_fts", column("rowid"), column("findings_fts"))
 
 
 def _finding_filters(
-    severity: Severity | None,
-    status: Status | None,
-    analyzer: str | None,
-    query: str | None,
-    dialect: str,
-    indexed: bool = False,
+    severity: Severity | None, status: Status | None, analyzer: str | None
 ) -> list[Any]:
-    """WHERE clauses of :meth:`Store.findings_window` (``indexed``: the search index of
-    migration 0007 is there, see :func:`_search_clauses`)."""
+    """WHERE clauses of :meth:`Store.findings_window` for its filters (a search's are
+    :func:`_search`'s)."""
     c = t.findings.c
     where: list[Any] = []
     if severity is not None:
@@ -763,8 +758,6 @@ def _finding_filters(
         where.append(c.status == Status(status).value)
     if analyzer is not None:
         where.append(c.analyzer == analyzer)
-    if query:
-        where += _search(query, dialect, indexed).clauses()
     return where
 
 

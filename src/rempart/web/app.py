@@ -89,8 +89,7 @@ class WebState:
     """The CSRF token of the whole server when there is no login."""
 
 
-def _templates(zone: str = "UTC") -> Environment:
-    """The pages' templates; ``|local`` writes an ISO time as read in ``zone``."""
+def _templates() -> Environment:
     env = Environment(
         loader=PackageLoader("rempart.web", "templates"),
         autoescape=True,
@@ -98,18 +97,7 @@ def _templates(zone: str = "UTC") -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["local"] = lambda iso: _local(iso, zone)
     return env
-
-
-def _local(iso: str | None, zone: str) -> str:
-    """``iso`` (an aware ISO time) in ``zone``, as the dashboard shows times; "" for none."""
-    if not iso:
-        return ""
-    try:
-        return queries.local_time(datetime.fromisoformat(iso), zone)
-    except ValueError:
-        return iso
 
 
 def create_app(
@@ -126,8 +114,7 @@ def create_app(
     Raises :class:`StoreError` when the store cannot be opened.
     """
     store = Store.open(db)
-    zone = campaign.timeline.zone if campaign is not None else "UTC"
-    state = WebState(store, campaign, auth, _templates(zone), now or utcnow, Sessions(store))
+    state = WebState(store, campaign, auth, _templates(), now or utcnow, Sessions(store))
     app = FastAPI(
         title="Rempart dashboard",
         version="1",
@@ -297,7 +284,7 @@ def _apply_status(web: WebState, finding_id: str, change: StatusChange) -> dict[
     if not by or not reason:
         raise HTTPException(status_code=400, detail="say who decides and why")
     web.store.set_status(finding_id, change.status, by=by, reason=reason, now=web.now())
-    detail = queries.finding_detail(web.store, finding_id)
+    detail = queries.finding_detail(web.store, finding_id, _zone(web))
     assert detail is not None
     return detail
 
@@ -334,13 +321,13 @@ def api_findings(
     """One page of findings. ``sort``: severity, newest, oldest, target or title; ``q``
     searches title, target, check, scope and evidence. Bad values are ignored and listed
     in ``notes``."""
-    return queries.findings_page(web.store, queries.parse_filter(request.query_params))
+    return queries.findings_page(web.store, queries.parse_filter(request.query_params), _zone(web))
 
 
 @api.get("/findings/{finding_id}", summary="One finding and its history")
 def api_finding(web: Web, finding_id: str) -> dict[str, Any]:
     """The finding with every status change it went through."""
-    detail = queries.finding_detail(web.store, finding_id)
+    detail = queries.finding_detail(web.store, finding_id, _zone(web))
     if detail is None:
         raise HTTPException(status_code=404, detail="no such finding")
     return detail
@@ -449,7 +436,7 @@ def page_overview(request: Request, web: Web) -> HTMLResponse:
 @pages.get("/findings", response_class=HTMLResponse)
 def page_findings(request: Request, web: Web) -> HTMLResponse:
     flt = queries.parse_filter(request.query_params)
-    data = queries.findings_page(web.store, flt)
+    data = queries.findings_page(web.store, flt, _zone(web))
     context = {
         "data": data,
         "sorts": Store.FINDING_SORTS,
@@ -460,7 +447,7 @@ def page_findings(request: Request, web: Web) -> HTMLResponse:
 
 @pages.get("/findings/{finding_id}", response_class=HTMLResponse)
 def page_finding(request: Request, web: Web, finding_id: str) -> HTMLResponse:
-    detail = queries.finding_detail(web.store, finding_id)
+    detail = queries.finding_detail(web.store, finding_id, _zone(web))
     if detail is None:
         raise HTTPException(status_code=404, detail="no such finding")
     return _render(request, "finding.html", {"f": detail, "statuses": [s.value for s in Status]})

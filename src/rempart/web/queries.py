@@ -145,9 +145,13 @@ def parse_filter(params: Mapping[str, str]) -> FindingFilter:
     )
 
 
-def finding_view(f: Finding) -> dict[str, Any]:
-    """A finding as shown: free text cleaned, addresses in the evidence defanged."""
+def finding_view(f: Finding, zone: str = "UTC") -> dict[str, Any]:
+    """A finding as shown: free text cleaned, addresses in the evidence defanged; its
+    times also as read in ``zone`` (``first_seen_local``, ``last_seen_local``)."""
     out = f.as_dict()
+    for key in ("first_seen", "last_seen"):
+        when = getattr(f, key)
+        out[f"{key}_local"] = local_time(when, zone) if when is not None else ""
     for key in ("title", "target", "scope", "check", "why", "remediation"):
         out[key] = clean(out[key])
     out["evidence"] = defang_text(clean(f.evidence))
@@ -155,10 +159,11 @@ def finding_view(f: Finding) -> dict[str, Any]:
     return out
 
 
-def history_view(h: HistoryEntry) -> dict[str, Any]:
-    """One status change as shown."""
+def history_view(h: HistoryEntry, zone: str = "UTC") -> dict[str, Any]:
+    """One status change as shown (``at_local``: its time as read in ``zone``)."""
     return {
         "at": h.at.isoformat(),
+        "at_local": local_time(h.at, zone),
         "old_status": h.old_status.value if h.old_status else None,
         "new_status": h.new_status.value,
         "run_id": h.run_id,
@@ -167,7 +172,7 @@ def history_view(h: HistoryEntry) -> dict[str, Any]:
     }
 
 
-def findings_page(store: Store, flt: FindingFilter) -> dict[str, Any]:
+def findings_page(store: Store, flt: FindingFilter, zone: str = "UTC") -> dict[str, Any]:
     """One page of findings matching ``flt``, with the total and the page count.
 
     A search counts up to :data:`MAX_COUNTED` matches: past it ``total_exact`` is
@@ -199,16 +204,17 @@ def findings_page(store: Store, flt: FindingFilter) -> dict[str, Any]:
             "sort": flt.sort,
         },
         "notes": list(flt.notes),
-        "items": [finding_view(f) for f in found.items],
+        "items": [finding_view(f, zone) for f in found.items],
     }
 
 
-def finding_detail(store: Store, finding_id: str) -> dict[str, Any] | None:
-    """One finding and its whole history, or None when unknown."""
+def finding_detail(store: Store, finding_id: str, zone: str = "UTC") -> dict[str, Any] | None:
+    """One finding and its whole history (times also in ``zone``), or None when unknown."""
     found = store.finding(finding_id)
     if found is None:
         return None
-    return {**finding_view(found), "history": [history_view(h) for h in store.history(found.id)]}
+    history = [history_view(h, zone) for h in store.history(found.id)]
+    return {**finding_view(found, zone), "history": history}
 
 
 # -- events ------------------------------------------------------------------
@@ -295,7 +301,14 @@ class BlockList:
 def block_entries(store: Store, now: datetime, allow: Sequence[str] = ()) -> BlockList:
     """The block list in force at ``now`` from the recent ``logs.*`` events, leaving out
     what ``allow`` (the campaign's ``[logs] allow``) covers."""
-    from rempart.logs.blocklist import NOT_BLOCKED, TTL, build, network, parse_networks
+    from rempart.logs.blocklist import (
+        NOT_BLOCKED,
+        TTL,
+        allowed,
+        build,
+        network,
+        parse_networks,
+    )
     from rempart.logs.model import Incident
 
     networks, problems = parse_networks(allow)
@@ -316,7 +329,7 @@ def block_entries(store: Store, now: datetime, allow: Sequence[str] = ()) -> Blo
         kind = kind if _DETECTOR_ID.fullmatch(kind) else "other"
         incidents.append(Incident(kind, e.severity, e.time, e.time, sources, count=0))
     every = build(incidents, now=now)
-    kept = build(incidents, now=now, allow=networks)
+    kept = [e for e in every if not allowed(ipaddress.ip_network(e.network), networks)]
     return BlockList(tuple(kept), len(every) - len(kept), len(invalid))
 
 

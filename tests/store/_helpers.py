@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rempart.model.findings import Finding, ScopeOutcome, Severity, finding_id
+
+if TYPE_CHECKING:  # spawned workers import this module: no store import at run time
+    from rempart.store import Store
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 """A fixed 'now' for the first run."""
@@ -42,3 +46,15 @@ def outcome(
 ) -> ScopeOutcome:
     """A scope outcome holding ``findings``."""
     return ScopeOutcome(scope=scope, findings=findings, errors=errors, invalid=invalid)
+
+
+def migrate(store: Store, revision: str, *, down: bool = False) -> None:
+    """Take ``store``'s schema up (or ``down``) to ``revision``, as Alembic does."""
+    from alembic import command
+
+    from rempart.store.migrate import alembic_config
+
+    with store._engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)

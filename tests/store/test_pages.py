@@ -20,7 +20,7 @@ from rempart.model import Finding, Severity, Status
 from rempart.store import Store
 from rempart.store.schema import SORT_PREFIX
 
-from ._helpers import HOUR, T0, make_finding, outcome
+from ._helpers import HOUR, T0, make_finding, migrate, outcome
 
 ANALYZERS = ("audit", "mail", "site")
 # titles sharing their first SORT_PREFIX characters: the order goes by the key, then id
@@ -177,17 +177,6 @@ def test_sqlite_pages_walk_their_index(
                 assert "TEMP B-TREE" not in details, details
 
 
-def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
-    from alembic import command
-
-    from rempart.store.migrate import alembic_config
-
-    with store._engine.begin() as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 def _index_names(conn: Any) -> set[str]:
     """The findings table's indexes (reflection skips SQLite's expression indexes)."""
     if conn.dialect.name == "sqlite":
@@ -205,7 +194,7 @@ def test_migration_0005_goes_down_and_keys_the_rows_already_there(db_url: str) -
     found = make_finding("check.old", title=long_title, scope="old.example.org")
     with Store.open(db_url) as store:
         store.record_scope(store.start_run("audit", {}), "audit", outcome("old.example.org", found))
-        _migrate(store, "0004_event_details", down=True)
+        migrate(store, "0004_event_details", down=True)
         with store._engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("findings")}
             indexes = _index_names(conn)

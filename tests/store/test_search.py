@@ -23,7 +23,7 @@ from rempart.errors import StoreError
 from rempart.model import Finding, Status
 from rempart.store import Store
 
-from ._helpers import make_finding, outcome
+from ._helpers import make_finding, migrate, outcome
 
 SEARCHED = ("title", "target", "check", "scope", "evidence")
 GIN_INDEXES = {f"ix_findings_search_{c}" for c in SEARCHED}
@@ -205,17 +205,6 @@ def test_a_search_reads_the_index(seeded: tuple[Store, list[Finding]]) -> None:
         assert {i for i in GIN_INDEXES if any(i in line for line in plan)} == GIN_INDEXES
 
 
-def _migrate(store: Store, revision: str, *, down: bool = False) -> None:
-    from alembic import command
-
-    from rempart.store.migrate import alembic_config
-
-    with store._engine.begin() as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 def _search_objects(store: Store) -> set[str]:
     with store._engine.connect() as conn:
         if conn.dialect.name == "sqlite":
@@ -231,7 +220,7 @@ def test_downgrade_and_upgrade_again_with_rows_in_place(db_url: str) -> None:
     with Store.open(db_url) as store:
         _record(store, found)
         assert _search_objects(store)
-        _migrate(store, "0006_web_sessions", down=True)
+        migrate(store, "0006_web_sessions", down=True)
         assert _search_objects(store) == set()
         late = make_finding("tls.old", "late.example.org", title="Echidna at 0006")
         _record(store, [late])  # written without the index's triggers
